@@ -1,0 +1,33 @@
+#pragma once
+// Seeded randomness. Every job takes a 64-bit seed; all random numbers are drawn on the CPU so that the same
+// request gives the same output whatever device computes the rest.
+#include <cstdint>
+
+namespace at {
+class Generator;
+}
+
+namespace weft {
+
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : state_(seed) {}
+
+  std::uint64_t next_u64();         // splitmix64: small, fast, good enough for shuffles and picks
+  double next_double();             // uniform in [0, 1)
+  std::uint64_t below(std::uint64_t n);  // uniform in [0, n), unbiased; n > 0
+
+  // An independent stream for item `index` of a batch (image k of count, epoch e, ...), stable across runs.
+  static std::uint64_t derive(std::uint64_t seed, std::uint64_t index);
+
+ private:
+  std::uint64_t state_;
+};
+
+// A LibTorch CPU generator seeded with `seed` (for torch::multinomial, randn, ... with generator argument).
+at::Generator cpu_generator(std::uint64_t seed);
+
+// A fresh seed for the "dice" buttons (non-deterministic by design; the drawn seed is recorded in the request).
+std::uint64_t random_seed();
+
+}  // namespace weft

@@ -1,0 +1,3 @@
+// Precompiled header shared by the LibTorch-heavy translation units.
+#pragma once
+#include <torch/torch.h>
