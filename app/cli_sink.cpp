@@ -30,6 +30,9 @@ void TerminalSink::progress(double fraction, std::string_view stage) {
   const auto now = std::chrono::steady_clock::now();
   const bool tty = isatty(fileno(stderr));
   // Terminals get ~10 redraws/s; logs get a line per 10 % or per second at most.
+  if (start_ == std::chrono::steady_clock::time_point{}) start_ = now;
+  // Quick jobs print nothing; after that terminals get ~10 redraws/s and logs a line per second at most.
+  if (now - start_ < std::chrono::milliseconds(tty ? 300 : 1000)) return;
   if (fraction < 1.0 && now - last_ < std::chrono::milliseconds(tty ? 100 : 1000)) return;
   last_ = now;
   if (tty) {

@@ -18,7 +18,7 @@ class TerminalSink final : public ProgressSink {
  private:
   bool quiet_;
   bool line_open_ = false;
-  std::chrono::steady_clock::time_point last_{};
+  std::chrono::steady_clock::time_point start_{}, last_{};
 };
 
 // First Ctrl-C: cancel now (the job stops at its next check); second: default action.

@@ -3,10 +3,12 @@
 #include <QCommandLineParser>
 #include <QScreen>
 #include <QTimer>
+#include <QUrl>
 #include <cstdio>
 #include <cstdlib>
 
 #include "common/runtime.h"
+#include "shared/DropRouter.h"
 #include "shared/MainWindow.h"
 
 namespace {

@@ -1,9 +1,11 @@
 // core/common: cancel token, seeded RNG, atomic writes, JSON requests, BLAS report, torch bridge, matmul job.
+// LibTorch before Qt: Qt's `slots` macro would break torch headers.
+#include <torch/torch.h>
+
 #include <QTemporaryDir>
 #include <QtTest>
 #include <filesystem>
 #include <fstream>
-#include <torch/torch.h>
 
 #include "common/atomic_file.h"
 #include "common/blas_probe.h"
@@ -83,6 +85,9 @@ class TestCommon : public QObject {
     // The full 64-bit seed matters, not only its low 32 bits.
     auto hi = torch::randn({8}, cpu_generator(1234 + (1ull << 40)));
     QVERIFY(!torch::equal(x, hi));
+    // The parity generator matches torch.manual_seed(0): torch.randn(3) = [1.5410, -0.2934, -2.1788].
+    auto ref = torch::randn({3}, torch_compatible_generator(0));
+    QVERIFY(torch::allclose(ref, torch::tensor({1.5410f, -0.2934f, -2.1788f}), 0, 1e-4));
   }
 
   void atomicWriteReplacesOrLeavesUntouched() {

@@ -4,6 +4,8 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QTableWidget>
+#include <QTabWidget>
+#include <QTreeWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -51,6 +53,10 @@ class TestMainWindow : public QObject {
     const auto expected = weft::read_safetensors(WEFT_SHARED_DIR "/fixtures/var/transformer/weights.safetensors", false);
     auto* mime = new QMimeData;
     mime->setUrls({QUrl::fromLocalFile(file)});
+    // As a real drag does: enter (the window accepts file URLs), then drop.
+    QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &enter);
+    QVERIFY(enter.isAccepted());
     QDropEvent drop(QPointF(100, 100), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
     QCoreApplication::sendEvent(&w, &drop);
     QTRY_COMPARE_WITH_TIMEOUT(w.checkpoints()->table()->rowCount(), int(expected.tensors.size()), 10000);

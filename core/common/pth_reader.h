@@ -14,6 +14,12 @@ namespace weft {
 
 struct PthOptions {
   bool load_data = true;  // false: shapes/dtypes only, storages are not read (inspecting large files)
+  // Bounds for hostile files (zip bombs, stride-0 views, one storage viewed by many tensors, shared objects
+  // repeated): bytes of data.pkl, storages read and tensor data built; objects/values created. Exceeding one is
+  // a weft::Error. max_bytes = 0 means 1 GiB + 8 × the archive size: real checkpoints store their data
+  // uncompressed, so they never come near it, while a 3 kB file cannot demand gigabytes.
+  std::uint64_t max_bytes = 0;
+  std::uint64_t max_values = 10'000'000;
 };
 
 PyValue read_pth(const std::string& path, const PthOptions& = {});

@@ -24,8 +24,12 @@ class Rng {
   std::uint64_t state_;
 };
 
-// A LibTorch CPU generator seeded with `seed` (for torch::multinomial, randn, ... with generator argument).
+// A LibTorch CPU generator for `seed` (for torch::multinomial, randn, ... with a generator argument).
+// LibTorch's CPU engine (mt19937) keeps only the low 32 bits of a seed, so seeds 1 and 1 + 2^32 would give the
+// same stream; the 64-bit seed is therefore hashed to the 32-bit engine seed, so that every bit matters.
 at::Generator cpu_generator(std::uint64_t seed);
+// Exactly what Python's torch.Generator().manual_seed(seed) gives, for parity with official reference code.
+at::Generator torch_compatible_generator(std::uint64_t seed);
 
 // A fresh seed for the "dice" buttons (non-deterministic by design; the drawn seed is recorded in the request).
 std::uint64_t random_seed();

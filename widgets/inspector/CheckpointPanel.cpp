@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include "common/inspect_job.h"
+#include "common/tensor_record.h"
 #include "shared/JobRunner.h"
 
 namespace weft::studio {
@@ -61,6 +62,8 @@ CheckpointPanel::CheckpointPanel(JobRunner* runner, QWidget* parent) : QWidget(p
   table_->verticalHeader()->hide();
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
+  table_->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);  // file order until the user sorts
   table_->setSortingEnabled(true);
   summary_ = new QLabel;
   summary_->setWordWrap(true);
@@ -131,11 +134,11 @@ void CheckpointPanel::onFinished(quint64 id) {
   table_->setSortingEnabled(true);
   table_->resizeColumnsToContents();
   table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
-  summary_->setText(tr("<b>%1</b> — %2<br>%3 · %4 tensors · %5 of tensor data")
+  summary_->setText(tr("<b>%1</b> — %2<br>%3 · %4 of tensor data in a %5 file")
                         .arg(QFileInfo(path_).fileName().toHtmlEscaped(), QString::fromStdString(result->format),
-                             QString::fromStdString(result->structure).toHtmlEscaped())
-                        .arg(result->tensors.size())
-                        .arg(QLocale().formattedDataSize(qint64(result->total_bytes))));
+                             QString::fromStdString(result->structure).toHtmlEscaped(),
+                             QLocale().formattedDataSize(qint64(result->total_bytes)),
+                             QLocale().formattedDataSize(qint64(result->file_bytes))));
   convert_->setEnabled(result->format != "safetensors");
   stack_->setCurrentIndex(1);
   applyFilter(filter_->text());

@@ -34,6 +34,8 @@ JobsDock::JobsDock(JobRunner* runner, QWidget* parent) : QDockWidget(tr("Jobs"),
   queue_->setHeaderLabels({tr("Job"), tr("Progress"), tr("Stage")});
   queue_->setRootIsDecorated(false);
   queue_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+  queue_->header()->setSectionResizeMode(1, QHeaderView::Fixed);
+  queue_->header()->resizeSection(1, 90);
   cancelNow_ = new QPushButton(tr("Cancel now"));
   cancelNow_->setToolTip(tr("Stop the selected job at its next step"));
   cancelAfter_ = new QPushButton(tr("Cancel after current"));
@@ -47,6 +49,10 @@ JobsDock::JobsDock(JobRunner* runner, QWidget* parent) : QDockWidget(tr("Jobs"),
   history_->setHeaderLabels({tr("Finished job"), tr("Status"), tr("Time"), tr("Result")});
   history_->setRootIsDecorated(false);
   history_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+  history_->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+  history_->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+  history_->header()->setStretchLastSection(false);
+  history_->header()->setSectionResizeMode(3, QHeaderView::Stretch);
   rerun_ = new QPushButton(tr("Re-run"));
   delete_ = new QPushButton(tr("Delete"));
   auto* historyButtons = new QHBoxLayout;
@@ -76,6 +82,7 @@ JobsDock::JobsDock(JobRunner* runner, QWidget* parent) : QDockWidget(tr("Jobs"),
   split->addWidget(details_);
   layout->addWidget(split);
   setWidget(body);
+  setMinimumWidth(380);
 
   connect(runner_, &JobRunner::jobQueued, this, &JobsDock::onQueued);
   connect(runner_, &JobRunner::jobStarted, this, &JobsDock::onStarted);
