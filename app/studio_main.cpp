@@ -1,6 +1,7 @@
 // weft-studio — the GUI front-end.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QScreen>
 #include <QTimer>
 #include <QUrl>
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
   weft::studio::MainWindow window;
   window.show();
   QList<QUrl> urls;
-  for (const QString& f : cli.positionalArguments()) urls << QUrl::fromLocalFile(f);
+  for (const QString& f : cli.positionalArguments()) urls << QUrl::fromLocalFile(QFileInfo(f).absoluteFilePath());
   if (!urls.isEmpty()) window.router()->route(urls);
 
   if (cli.isSet(screenshot)) {

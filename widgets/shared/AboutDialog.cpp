@@ -23,7 +23,8 @@ AboutDialog::AboutDialog(JobRunner* runner, QWidget* parent) : QDialog(parent), 
                                     QString("Qt          %1 (runtime %2)\n").arg(QT_VERSION_STR, qVersion()));
   report->setReadOnly(true);
   report->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-  report->setMinimumSize(560, 200);
+  report->setLineWrapMode(QPlainTextEdit::NoWrap);
+  report->setMinimumSize(720, 200);
   measured_ = new QLabel(tr("Matmul rate: not measured yet."));
   measure_ = new QPushButton(tr("Measure matmul speed"));
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);

@@ -196,8 +196,11 @@ void JobsDock::showDetails() {
     details_->clear();
     return;
   }
-  QString text = tr("%1 — %2\nQueued %3").arg(r.spec.title, statusText(r.status), r.queuedAt.toString(Qt::ISODate));
-  if (r.finishedAt.isValid()) text += tr(", finished %1 (%2 s)").arg(r.finishedAt.toString(Qt::ISODate)).arg(r.seconds, 0, 'f', 2);
+  const QLocale locale;
+  QString text = tr("%1 — %2\nQueued %3").arg(r.spec.title, statusText(r.status),
+                                               locale.toString(r.queuedAt, QLocale::ShortFormat));
+  if (r.finishedAt.isValid())
+    text += tr(", finished %1 (%2 s)").arg(locale.toString(r.finishedAt, QLocale::ShortFormat)).arg(r.seconds, 0, 'f', 2);
   if (!r.message.isEmpty()) text += "\n" + r.message;
   text += tr("\n\nParameters:\n") + prettyJson(r.spec.requestJson);
   details_->setPlainText(text);

@@ -80,8 +80,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   applySettings(StudioSettings::load());
   reportBlas();
   QSettings s;
-  restoreGeometry(s.value("window/geometry").toByteArray());
-  restoreState(s.value("window/state").toByteArray());
+  const bool restored =
+      restoreGeometry(s.value("window/geometry").toByteArray()) && restoreState(s.value("window/state").toByteArray());
+  if (!restored) {  // first start: the work area gets the room, the log a few lines
+    resizeDocks({jobs_}, {420}, Qt::Horizontal);
+    resizeDocks({log_}, {150}, Qt::Vertical);
+  }
   statusBar()->showMessage(tr("Ready. Drop files on the window to open them."));
 }
 

@@ -17,6 +17,7 @@ namespace weft::studio {
 
 SettingsDialog::SettingsDialog(const StudioSettings& current, QWidget* parent) : QDialog(parent) {
   setWindowTitle(tr("Settings"));
+  setMinimumWidth(520);
   auto* form = new QFormLayout;
 
   device_ = new QComboBox;
