@@ -63,7 +63,8 @@ InspectRequest InspectRequest::from_json(const Json& j) { return {json_require<s
 InspectResult run_inspect(const InspectRequest& req, ProgressSink& sink, const CancelToken& cancel) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::is_regular_file(req.path, ec)) throw Error("no such file", req.path);
+  if (!fs::exists(req.path, ec)) throw Error("no such file", req.path);
+  if (!fs::is_regular_file(req.path, ec)) throw Error("not a regular file", req.path);
   InspectResult res;
   res.request = req;
   res.file_bytes = fs::file_size(req.path, ec);
