@@ -1,0 +1,56 @@
+#pragma once
+// Sizes of the two VAR networks, as plain data with JSON. Field names follow the official constructors
+// (FoundationVision/VAR `VQVAE`, `VAR`), so a config can be read off a checkpoint's provenance.
+#include <string>
+#include <vector>
+
+#include "common/json_io.h"
+
+namespace weft::image {
+
+struct VqvaeConfig {
+  int vocab_size = 4096;         // V: entries of the ONE codebook shared by all scales
+  int z_channels = 32;           // Cvae
+  int ch = 160;                  // base width of encoder/decoder
+  std::vector<int> ch_mult{1, 1, 2, 2, 4};  // one level per entry; 2^(levels-1) downsampling
+  int num_res_blocks = 2;        // per encoder level; the decoder uses one more (as the official code)
+  int in_channels = 3;
+  bool using_sa = true;          // self-attention at the lowest resolution
+  bool using_mid_sa = true;      // self-attention in the mid block
+  int share_quant_resi = 4;      // φ convs shared over the scales; 0 = one per scale
+  double quant_resi = 0.5;       // φ(h) = (1-r)·h + r·conv(h)
+  int quant_conv_ks = 3;
+
+  int downsample() const { return 1 << (static_cast<int>(ch_mult.size()) - 1); }
+};
+
+struct VarConfig {
+  int num_classes = 1000;  // class num_classes is "unconditional" (CFG)
+  int depth = 16;
+  int embed_dim = 0;       // 0 → 64·depth (official factory)
+  int num_heads = 0;       // 0 → depth
+  double mlp_ratio = 4.0;
+  double norm_eps = 1e-6;
+  bool attn_l2_norm = true;
+  bool shared_aln = false;
+
+  int width() const { return embed_dim > 0 ? embed_dim : 64 * depth; }
+  int heads() const { return num_heads > 0 ? num_heads : depth; }
+};
+
+// The pair that works together: the transformer predicts the tokenizer's codes over `patch_nums`.
+struct ModelConfig {
+  std::vector<int> patch_nums{1, 2, 3, 4, 5, 6, 8, 10, 13, 16};
+  VqvaeConfig vqvae;
+  VarConfig var;
+  std::vector<std::string> class_names;  // optional, for pickers and file names
+
+  int tokens() const;                    // L = Σ pn²
+  int image_size() const { return patch_nums.empty() ? 0 : patch_nums.back() * vqvae.downsample(); }
+  void validate(const std::string& where) const;  // throws weft::Error for impossible sizes
+
+  Json to_json() const;
+  static ModelConfig from_json(const Json&, const std::string& where = "model config");
+};
+
+}  // namespace weft::image

@@ -1,0 +1,67 @@
+#pragma once
+// The multi-scale residual VQ tokenizer (VAR's VQVAE): conv encoder → quant_conv → residual quantizer over
+// `patch_nums` with ONE shared codebook → post_quant_conv → conv decoder. Module and parameter names mirror the
+// official state dict (encoder.*, decoder.*, quant_conv, post_quant_conv, quantize.embedding,
+// quantize.quant_resi.qresi_ls.N, quantize.ema_vocab_hit_SV), so official checkpoints load strictly.
+// This header is for model code and tests, which use LibTorch anyway; job front-ends include generate.h.
+#include <torch/nn/module.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/embedding.h>
+
+#include <memory>
+#include <vector>
+
+#include "image/model_config.h"
+
+namespace weft::image {
+
+class EncoderImpl;
+class DecoderImpl;
+
+class VqvaeImpl : public torch::nn::Module {
+ public:
+  explicit VqvaeImpl(const ModelConfig& cfg);
+
+  const ModelConfig& config() const { return cfg_; }
+  int scales() const { return static_cast<int>(cfg_.patch_nums.size()); }
+  int latent_size() const { return cfg_.patch_nums.back(); }
+
+  torch::Tensor encoder_out(const torch::Tensor& img);   // encoder(img), img in [-1,1], B×3×H×W
+  torch::Tensor features(const torch::Tensor& img);      // quant_conv(encoder(img)) = f
+  // Residual quantization of f: per scale the token indices (B, pn²) or the running f̂ after that scale.
+  std::vector<torch::Tensor> f_to_idx(const torch::Tensor& f);
+  std::vector<torch::Tensor> f_to_fhat(const torch::Tensor& f);
+  std::vector<torch::Tensor> img_to_idx(const torch::Tensor& img) { return f_to_idx(features(img)); }
+
+  // Teacher-forcing input of the transformer: for k < K−1, f̂ after scale k area-resized to scale k+1,
+  // flattened and concatenated: (B, L − pn₀², Cvae).
+  torch::Tensor idx_to_var_input(const std::vector<torch::Tensor>& idx);
+  // Running f̂ after each scale (all at full latent size) from per-scale indices.
+  std::vector<torch::Tensor> idx_to_fhat(const std::vector<torch::Tensor>& idx);
+  torch::Tensor fhat_to_img(const torch::Tensor& f_hat);  // decoder(post_quant_conv(f̂)) clamped to [-1,1]
+  torch::Tensor idx_to_img(const std::vector<torch::Tensor>& idx) { return fhat_to_img(idx_to_fhat(idx).back()); }
+
+  // One sampling step: adds scale `si`'s codes (B, pn²) to f̂ in place and returns the next scale's input
+  // (B, pn_{si+1}², Cvae), or an undefined tensor after the last scale.
+  torch::Tensor add_scale(int si, torch::Tensor& f_hat, const torch::Tensor& idx_Bl);
+
+  // Which shared φ conv scale `si` uses: nearest tick of si/(K−1), ticks as the official PhiPartiallyShared.
+  int phi_index(int si) const;
+  const torch::Tensor& codebook() const { return embedding_->weight; }
+
+ private:
+  torch::Tensor phi(int si, const torch::Tensor& h);
+  torch::Tensor embed_scale(const torch::Tensor& idx_Bl, int pn);  // (B, Cvae, pn, pn)
+  std::vector<torch::Tensor> quantize(const torch::Tensor& f, bool want_fhat);
+
+  ModelConfig cfg_;
+  std::shared_ptr<EncoderImpl> encoder_;
+  std::shared_ptr<DecoderImpl> decoder_;
+  torch::nn::Conv2d quant_conv_{nullptr}, post_quant_conv_{nullptr};
+  torch::nn::Embedding embedding_{nullptr};
+  std::vector<torch::nn::Conv2d> phis_;
+  std::vector<double> ticks_;
+};
+TORCH_MODULE(Vqvae);
+
+}  // namespace weft::image

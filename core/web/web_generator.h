@@ -1,0 +1,45 @@
+#pragma once
+// Synthetic spider webs: the embedded default dataset (the paper's own data is not obtainable here). Three
+// families, each with the same knobs; every web is connected, every node has at most 5 distinct neighbours
+// (so it fits the 5 neighbour slots) and coordinates are float-representable (so the row format is exact).
+// Edge direction follows the paper's data: the node farther from the web's centre lists the nearer one, so
+// neighbour lists are one-directional and a sample's mean dx/dy/dz depends on where it was cut.
+#include <cstdint>
+#include <vector>
+
+#include "web/web_graph.h"
+
+namespace weft::web {
+
+enum class WebFamily { Orb, Sheet, Tangle };
+const char* family_name(WebFamily);
+
+struct WebParams {
+  WebFamily family = WebFamily::Orb;
+  double density = 1.0;       // 0.25..4: orb spokes and turns, sheet lattice size and cross links, tangle nodes
+  double edge_length = 10.0;  // > 0: typical thread length between junctions (web units)
+  double anisotropy = 0.0;    // 0..0.9: stretch along x and squash along y (tangle: stretch along z)
+  double relief = 0.1;        // 0..1: out-of-plane depth relative to the web's size ("slight 3D")
+};
+
+// Same params + seed → identical graph. Throws weft::Error for knobs out of range.
+WebGraph generate_web(const WebParams&, std::uint64_t seed);
+
+// The paper's inductive sampling: the first `size` nodes reached by breadth-first search from `start`
+// (undirected), renumbered in BFS order, with the edges among them. Connected by construction.
+WebGraph bfs_sample(const WebGraph&, int start, int size);
+
+struct DatasetParams {
+  int count = 1000;
+  int min_nodes = 8, max_nodes = 64;     // sample sizes, uniform in [min, max]
+  double density_min = 0.5, density_max = 2.0;
+  double edge_length_min = 5.0, edge_length_max = 15.0;
+  double anisotropy_min = 0.0, anisotropy_max = 0.5;
+  double relief = 0.1;
+};
+
+// Sample i uses its own stream Rng::derive(seed, i), cycling the three families, so a dataset of N is a prefix
+// of one of N + k with the same seed.
+std::vector<WebGraph> synthetic_samples(const DatasetParams&, std::uint64_t seed);
+
+}  // namespace weft::web
