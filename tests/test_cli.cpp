@@ -3,22 +3,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "cli_run.h"
 #include "common/safetensors.h"
 
 namespace {
-const QString kWeft = QStringLiteral(WEFT_CLI_PATH);
 const QString kFixtures = QStringLiteral(WEFT_SHARED_DIR "/fixtures");
-
-struct Run {
-  int code;
-  QString out, err;
-};
-Run runWeft(const QStringList& args) {
-  QProcess p;
-  p.start(kWeft, args);
-  if (!p.waitForFinished(60000)) return {-1, {}, "timeout"};
-  return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-}
+using weft::testing::runWeft;
+using Run = weft::testing::CliRun;
 }  // namespace
 
 class TestCli : public QObject {

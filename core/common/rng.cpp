@@ -1,7 +1,5 @@
 #include "common/rng.h"
 
-#include <torch/torch.h>
-
 #include <random>
 
 namespace weft {
@@ -29,13 +27,6 @@ std::uint64_t Rng::derive(std::uint64_t seed, std::uint64_t index) {
   Rng mix(seed ^ (index * 0xD1B54A32D192ED03ull + 0x8CB92BA72F3D8DD7ull));
   return mix.next_u64();
 }
-
-at::Generator cpu_generator(std::uint64_t seed) {
-  const std::uint64_t h = Rng::derive(seed, 0x746F726368ull);  // "torch" stream of this seed
-  return at::detail::createCPUGenerator(static_cast<std::uint32_t>(h ^ (h >> 32)));
-}
-
-at::Generator torch_compatible_generator(std::uint64_t seed) { return at::detail::createCPUGenerator(seed); }
 
 std::uint64_t random_seed() {
   std::random_device rd;

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "common/error.h"
-#include "web/web_rng.h"
+#include "common/rng.h"
 
 namespace weft::web {
 
@@ -44,13 +44,13 @@ struct UnionFind {
 };
 
 template <typename T>
-void shuffle(std::vector<T>& v, WebRng& rng) {
+void shuffle(std::vector<T>& v, Rng& rng) {
   for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(i)]);
 }
 
 // Irregular families: a random spanning tree of the candidate threads under the degree cap (Kruskal on a
 // shuffled list), then extra threads with probability `extra` while both ends have room.
-std::vector<Pair> pick_threads(std::size_t n, std::vector<Pair> candidates, double extra, WebRng& rng) {
+std::vector<Pair> pick_threads(std::size_t n, std::vector<Pair> candidates, double extra, Rng& rng) {
   shuffle(candidates, rng);
   UnionFind uf(n);
   std::vector<int> degree(n, 0);
@@ -111,7 +111,7 @@ WebGraph finish(std::vector<Vec3> pts, const std::vector<Pair>& threads) {
 
 // Orb: a hub ring, R radials, a capture spiral crossing every radial once per turn, and a frame polygon.
 // Every junction has ≤ 4 threads by construction (the hub is a ring, not one node with R spokes).
-WebGraph orb(const WebParams& p, WebRng& rng) {
+WebGraph orb(const WebParams& p, Rng& rng) {
   const int turns = std::clamp(static_cast<int>(std::lround(5 * std::sqrt(p.density))) + static_cast<int>(rng.below(3)), 2, 30);
   // Enough radials that a capture thread halfway out spans about 1.5 edge lengths, as the radial steps do.
   const int spokes = std::clamp(static_cast<int>(std::lround(2 * kPi * (turns / 2.0 + 1) / 1.5)) + static_cast<int>(rng.below(3)), 5, 48);
@@ -152,7 +152,7 @@ WebGraph orb(const WebParams& p, WebRng& rng) {
 }
 
 // Sheet: a jittered triangular lattice (6 candidate threads per junction) thinned to ≤ 5, sagging slightly.
-WebGraph sheet(const WebParams& p, WebRng& rng) {
+WebGraph sheet(const WebParams& p, Rng& rng) {
   const int w = std::clamp(static_cast<int>(std::lround(10 * std::sqrt(p.density))) + static_cast<int>(rng.below(3)), 4, 60);
   const int h = std::clamp(static_cast<int>(std::lround(8 * std::sqrt(p.density))) + static_cast<int>(rng.below(3)), 4, 60);
   const double L = p.edge_length, span = L * std::max(w, h) / 2.0;
@@ -178,7 +178,7 @@ WebGraph sheet(const WebParams& p, WebRng& rng) {
 }
 
 // Tangle (cobweb): random junctions in a box, threads among the 6 nearest neighbours, thinned to ≤ 5.
-WebGraph tangle(const WebParams& p, WebRng& rng) {
+WebGraph tangle(const WebParams& p, Rng& rng) {
   const int n = std::clamp(static_cast<int>(std::lround(90 * p.density)) + static_cast<int>(rng.below(20)), 24, 2000);
   const double side = p.edge_length * std::cbrt(static_cast<double>(n)) * 0.9;
   std::vector<Vec3> pts(static_cast<std::size_t>(n));
@@ -225,7 +225,7 @@ WebGraph generate_web(const WebParams& p, std::uint64_t seed) {
   check_range(p.edge_length, 1e-6, 1e6, "edge_length");
   check_range(p.anisotropy, 0.0, 0.9, "anisotropy");
   check_range(p.relief, 0.0, 1.0, "relief");
-  WebRng rng(seed);
+  Rng rng(seed);
   switch (p.family) {
     case WebFamily::Orb: return orb(p, rng);
     case WebFamily::Sheet: return sheet(p, rng);
@@ -260,7 +260,7 @@ std::vector<WebGraph> synthetic_samples(const DatasetParams& d, std::uint64_t se
   std::vector<WebGraph> out;
   out.reserve(static_cast<std::size_t>(d.count));
   for (int i = 0; i < d.count; ++i) {
-    WebRng rng(WebRng::derive(seed, static_cast<std::uint64_t>(i)));
+    Rng rng(Rng::derive(seed, static_cast<std::uint64_t>(i)));
     WebParams p;
     p.family = static_cast<WebFamily>(i % 3);
     p.density = rng.uniform(d.density_min, d.density_max);
