@@ -69,6 +69,9 @@ class ForecastCommands final : public CommandGroup {
       std::printf("%5d %12.5f %12.5f %10.2e\n", row.epoch, row.train_loss, row.val_loss, row.lr);
     std::printf("test (best model, %zu windows): MSE %.4f  MAE %.4f   %d epoch(s)%s, %.1f s\n", res.test.windows,
                 res.test.mse, res.test.mae, res.epochs_run, res.stopped_early ? ", stopped early" : "", res.seconds);
+    for (std::size_t l = 0; l < res.test_coverage.size(); ++l)
+      std::printf("%.0f %% prediction interval (conformal, %zu validation windows): test coverage %.1f %%\n",
+                  res.intervals.levels[l] * 100, res.intervals.windows, res.test_coverage[l] * 100);
     if (!res.model_path.empty()) std::printf("model: %s\n", res.model_path.c_str());
   }
 

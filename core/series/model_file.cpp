@@ -13,7 +13,7 @@ constexpr const char* kFormat = "weft-forecast-model/1";
 
 void save_forecast_model(const std::string& path, Forecaster& model, const ForecastModelInfo& info) {
   const Json meta = {{"config", info.config.to_json()}, {"columns", info.columns}, {"mean", info.mean},
-                     {"scale", info.scale}, {"step_seconds", info.step_seconds}, {"request", info.request}};
+                     {"scale", info.scale}, {"step_seconds", info.step_seconds}, {"request", info.request}, {"intervals", info.intervals}};
   write_safetensors(path, named_tensors_of(model.module()), {{"format", kFormat}, {"weft_forecast", meta.dump()}});
 }
 
@@ -31,6 +31,7 @@ LoadedForecastModel load_forecast_model(const std::string& path) {
     out.info.scale = meta.at("scale").get<std::vector<double>>();
     out.info.step_seconds = meta.value("step_seconds", std::int64_t{0});
     out.info.request = meta.value("request", Json());
+    out.info.intervals = meta.value("intervals", Json());
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("model metadata is incomplete: ") + e.what(), path);
   }

@@ -18,6 +18,7 @@ struct ForecastModelInfo {
   std::vector<double> mean, scale;   // train-split scaler, per column
   std::int64_t step_seconds = 0;     // the series' step (0: no dates)
   Json request;                      // the training request
+  Json intervals;                    // IntervalCalibration::to_json() (null until calibrated)
 };
 
 void save_forecast_model(const std::string& path, Forecaster&, const ForecastModelInfo&);  // atomic

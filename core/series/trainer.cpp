@@ -103,6 +103,8 @@ Json TrainResult::to_json() const {
   j["loss_log"] = log.to_json();
   j["best_val_mse"] = best_val_mse;
   j["test"] = {{"mse", test.mse}, {"mae", test.mae}, {"windows", test.windows}};
+  j["intervals"] = {{"levels", intervals.levels}, {"test_coverage", test_coverage},
+                    {"calibration_windows", intervals.windows}};
   j["epochs_run"] = epochs_run;
   j["stopped_early"] = stopped_early;
   j["seconds"] = seconds;
@@ -138,7 +140,7 @@ TrainResult train_forecaster(const TrainRequest& request, ProgressSink& sink, co
   const std::string checkpoint = request.output.empty() ? "" : (fs::path(request.output) / "checkpoint.safetensors").string();
   res.model_path = request.output.empty() ? "" : (fs::path(request.output) / "model.safetensors").string();
   if (!request.output.empty()) fs::create_directories(request.output);
-  ForecastModelInfo info{config, data.columns, data.scaler.mean, data.scaler.scale, step_seconds, res.request.to_json()};
+  ForecastModelInfo info{config, data.columns, data.scaler.mean, data.scaler.scale, step_seconds, res.request.to_json(), Json()};
 
   train::TrainState state;
   if (request.resume) {
@@ -209,6 +211,13 @@ TrainResult train_forecaster(const TrainRequest& request, ProgressSink& sink, co
   sink.progress(1.0, "testing the best model");
   NullSink quiet;
   res.test = evaluate(*model, data, {SplitName::Test, request.batch_size}, quiet, cancel);
+  sink.progress(1.0, "calibrating prediction intervals");
+  res.intervals = calibrate_intervals(*model, data, {0.8, 0.95}, request.batch_size, cancel);
+  res.test_coverage = interval_coverage(*model, data, res.intervals, SplitName::Test, request.batch_size, cancel);
+  if (!res.model_path.empty()) {
+    info.intervals = res.intervals.to_json();
+    save_forecast_model(res.model_path, *model, info);  // the best weights again, now with their intervals
+  }
   res.model = model;
   res.seconds = seconds_before + std::chrono::duration<double>(clock::now() - t0).count();
   return res;

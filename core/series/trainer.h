@@ -11,6 +11,7 @@
 #include "common/progress_sink.h"
 #include "series/evaluate.h"
 #include "series/forecaster.h"
+#include "series/intervals.h"
 #include "train/loss_log.h"
 
 namespace weft::series {
@@ -41,6 +42,8 @@ struct TrainResult {
   train::LossLog log;               // one row per epoch: train loss, validation MSE, learning rate
   double best_val_mse = 0.0;
   EvalScore test;                   // of the best model, over every test window
+  IntervalCalibration intervals;    // 80 % and 95 % conformal radii from the validation windows
+  std::vector<double> test_coverage;  // measured share of test truths inside each interval
   int epochs_run = 0;
   bool stopped_early = false;
   double seconds = 0.0;

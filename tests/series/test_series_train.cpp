@@ -86,12 +86,18 @@ class TestSeriesTrain : public QObject {
     // normalised MSE well below 1 (the series' own variance).
     QVERIFY2(r.test.mse < 0.2, qPrintable(QString("test MSE %1").arg(r.test.mse)));
     QCOMPARE(r.log.rows()[1].lr, 2.5e-3);  // halved after the first epoch
+    // Conformal intervals from validation residuals hold their level on the test split (within 5 points).
+    QCOMPARE(r.test_coverage.size(), size_t(2));
+    QVERIFY2(std::abs(r.test_coverage[0] - 0.80) < 0.05, qPrintable(QString("80 %: %1").arg(r.test_coverage[0])));
+    QVERIFY2(std::abs(r.test_coverage[1] - 0.95) < 0.05, qPrintable(QString("95 %: %1").arg(r.test_coverage[1])));
+    QVERIFY(r.intervals.at(1, 0, 0) > r.intervals.at(0, 0, 0));  // the 95 % interval is wider
     QVERIFY(QFile::exists(QString::fromStdString(r.model_path)));
     QVERIFY(QFile::exists(dir_.filePath("a/loss.csv")));
     // The saved best model scores the same when loaded back.
     LoadedForecastModel loaded = load_forecast_model(r.model_path);
     QCOMPARE(loaded.info.columns, (std::vector<std::string>{"load", "OT"}));
     QCOMPARE(loaded.info.step_seconds, std::int64_t(3600));
+    QCOMPARE(IntervalCalibration::from_json(loaded.info.intervals).radius, r.intervals.radius);
     auto x = torch::randn({3, 48, 2}, cpu_generator(1));
     QVERIFY(torch::equal(loaded.model->forward(x, {}), r.model->forward(x, {})));
     QCOMPARE(r.to_json()["weft"]["request"]["seed"].get<std::uint64_t>(), std::uint64_t(11));
