@@ -10,33 +10,6 @@
 
 namespace weft::series {
 
-namespace {
-
-const SplitRange& range_of(const ProtocolData& p, SplitName s) {
-  return s == SplitName::Train ? p.splits.train : s == SplitName::Val ? p.splits.val : p.splits.test;
-}
-
-// Calls fn(pred, truth) with [B, H, N] float tensors for every window of the split, in batches, in eval mode.
-template <typename Fn>
-void for_each_batch(Forecaster& model, const ProtocolData& p, SplitName split, int batch_size,
-                    const CancelToken& cancel, Fn&& fn) {
-  detail::check_model_fits(model.config(), p, "prediction intervals");
-  if (batch_size < 1) throw Error("batch size must be at least 1", "prediction intervals");
-  const SplitRange& r = range_of(p, split);
-  const std::size_t windows = r.windows(p.seq_len, p.pred_len);
-  torch::NoGradGuard no_grad;
-  model.module().eval();
-  for (std::size_t w0 = 0; w0 < windows; w0 += std::size_t(batch_size)) {
-    cancel.throw_if_stopped();
-    const std::size_t b = std::min<std::size_t>(std::size_t(batch_size), windows - w0);
-    std::vector<std::size_t> starts(b);
-    for (std::size_t j = 0; j < b; ++j) starts[j] = r.begin + w0 + j;
-    const detail::WindowBatch batch = detail::make_batch(p, starts, model.config());
-    fn(detail::predict(model, batch).contiguous(), batch.y);
-  }
-}
-
-}  // namespace
 
 IntervalCalibration calibrate_intervals(Forecaster& model, const ProtocolData& p, const std::vector<double>& levels,
                                         int batch_size, const CancelToken& cancel) {
@@ -44,8 +17,10 @@ IntervalCalibration calibrate_intervals(Forecaster& model, const ProtocolData& p
     if (!(level > 0 && level < 1)) throw Error("interval levels must lie between 0 and 1", "prediction intervals");
   const std::size_t H = p.pred_len, N = p.cols();
   std::vector<torch::Tensor> errors;  // [B, H, N] absolute residuals
-  for_each_batch(model, p, SplitName::Val, batch_size, cancel,
-                 [&](const torch::Tensor& pred, const torch::Tensor& truth) { errors.push_back((pred - truth).abs()); });
+  detail::for_each_window_batch(model, p, SplitName::Val, batch_size, cancel, "prediction intervals",
+                                [&](const torch::Tensor& pred, const torch::Tensor& truth, std::size_t, std::size_t) {
+                                  errors.push_back((pred - truth).abs());
+                                });
   if (errors.empty()) throw Error("the validation split has no windows to calibrate intervals on", "prediction intervals");
   const torch::Tensor all = std::get<0>(torch::cat(errors).sort(0));  // sorted over windows, per (step, variate)
   const std::size_t n = std::size_t(all.size(0));
@@ -72,7 +47,8 @@ std::vector<double> interval_coverage(Forecaster& model, const ProtocolData& p, 
     throw Error("the interval calibration was made for another horizon or variate count", "prediction intervals");
   std::vector<double> inside(c.levels.size(), 0.0);
   double total = 0;
-  for_each_batch(model, p, split, batch_size, cancel, [&](const torch::Tensor& pred, const torch::Tensor& truth) {
+  detail::for_each_window_batch(model, p, split, batch_size, cancel, "prediction intervals",
+                                [&](const torch::Tensor& pred, const torch::Tensor& truth, std::size_t, std::size_t) {
     const torch::Tensor err = (pred - truth).abs();
     for (std::size_t l = 0; l < c.levels.size(); ++l) {
       const torch::Tensor radius = torch::from_blob(const_cast<double*>(c.radius.data() + l * c.horizon * c.cols),

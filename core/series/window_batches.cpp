@@ -52,6 +52,10 @@ WindowBatch make_batch(const ProtocolData& p, const std::vector<std::size_t>& st
   return b;
 }
 
+const SplitRange& split_range(const ProtocolData& p, SplitName s) {
+  return s == SplitName::Train ? p.splits.train : s == SplitName::Val ? p.splits.val : p.splits.test;
+}
+
 torch::Tensor predict(Forecaster& model, const WindowBatch& b) { return model.forward(b.x, b.x_mark, b.dec_mark); }
 
 }  // namespace weft::series::detail
