@@ -12,6 +12,8 @@ packages=(
   libtorch-dev libopenblas0-pthread
   # GUI
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev
+  # SVG export of plots (optional at build time: without it plots save as PNG only)
+  qt6-svg-dev
   # formats and CLI
   nlohmann-json3-dev libzip-dev libcli11-dev libopencv-dev
   # GUI tests and screenshots: virtual display, Mesa software OpenGL, `import`

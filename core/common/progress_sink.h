@@ -22,6 +22,14 @@ struct Preview {
   PreviewImage image;
 };
 
+// One point of a curve a front-end may plot live: e.g. {"train", 1.5, 0.41} is the running training loss half-way
+// through epoch 2, {"val", 2, 0.38} the validation MSE after it. Rare (a few per epoch), so never throttled.
+struct MetricPoint {
+  std::string series;
+  double x = 0.0;
+  double y = 0.0;
+};
+
 class ProgressSink {
  public:
   virtual ~ProgressSink() = default;
@@ -29,6 +37,7 @@ class ProgressSink {
   virtual void progress(double fraction, std::string_view stage) = 0;
   virtual void preview(const Preview&) {}
   virtual void log(std::string_view line) { (void)line; }
+  virtual void metric(const MetricPoint& point) { (void)point; }
 };
 
 // For callers that do not care (tests, nested calls).

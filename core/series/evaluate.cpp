@@ -12,8 +12,8 @@ EvalScore evaluate(Forecaster& model, const ProtocolData& p, const EvalOptions& 
   ErrorAccumulator acc;
   std::size_t windows = 0;
   detail::for_each_window_batch(model, p, o.split, o.batch_size, cancel, "evaluate",
-                                [&](const torch::Tensor& pred, const torch::Tensor& truth, std::size_t done, std::size_t total) {
-                                  acc.add(pred.data_ptr<float>(), truth.data_ptr<float>(), std::size_t(truth.numel()));
+                                [&](const torch::Tensor& pred, const detail::WindowBatch& batch, std::size_t done, std::size_t total) {
+                                  acc.add(pred.data_ptr<float>(), batch.y.data_ptr<float>(), std::size_t(batch.y.numel()));
                                   windows = total;
                                   sink.progress(double(done) / double(total), "evaluating");
                                 });

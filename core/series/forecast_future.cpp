@@ -30,8 +30,9 @@ FutureForecast forecast_future(Forecaster& model, const ProtocolData& p, std::in
     const std::size_t K = p.marks.size() / p.rows;
     x_mark = torch::from_blob(const_cast<float*>(p.marks.data() + first * K),
                               {1, static_cast<int64_t>(L), static_cast<int64_t>(K)}).clone();
-    // The decoder window (Autoformer) is the last label_len known rows followed by the future ones.
-    const std::size_t label = c.model == "autoformer" ? static_cast<std::size_t>(c.label_len) : 0;
+    // The decoder window (Autoformer, Informer) is the last label_len known rows followed by the future ones.
+    const bool decoder = c.model == "autoformer" || c.model == "informer";
+    const std::size_t label = decoder ? static_cast<std::size_t>(c.label_len) : 0;
     std::vector<float> dm(p.marks.end() - static_cast<std::ptrdiff_t>(label * K), p.marks.end());
     const auto future = time_features(f.time, 'h');
     dm.insert(dm.end(), future.begin(), future.end());

@@ -15,7 +15,8 @@ nlohmann::json ModelConfig::to_json() const {
           {"individual", individual}, {"moving_avg", moving_avg}, {"d_model", d_model}, {"n_heads", n_heads},
           {"e_layers", e_layers}, {"d_ff", d_ff},             {"dropout", dropout},   {"use_norm", use_norm},
           {"patch_len", patch_len}, {"stride", stride},       {"mark_features", mark_features},
-          {"label_len", label_len}, {"d_layers", d_layers},   {"factor", factor}};
+          {"label_len", label_len}, {"d_layers", d_layers},   {"factor", factor},     {"distil", distil},
+          {"sample_seed", sample_seed}};
 }
 
 ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
@@ -39,6 +40,8 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
   c.label_len = json_get(j, "label_len", c.label_len, w);
   c.d_layers = json_get(j, "d_layers", c.d_layers, w);
   c.factor = json_get(j, "factor", c.factor, w);
+  c.distil = json_get(j, "distil", c.distil, w);
+  c.sample_seed = json_get(j, "sample_seed", c.sample_seed, w);
   c.validate();
   return c;
 }
@@ -48,8 +51,9 @@ void ModelConfig::validate() const {
   auto need = [&](bool ok, const std::string& what) {
     if (!ok) throw Error(what, w);
   };
-  need(model == "dlinear" || model == "itransformer" || model == "patchtst" || model == "autoformer",
-       "unknown model \"" + model + "\" (dlinear, itransformer, patchtst, autoformer)");
+  const bool decoder = model == "autoformer" || model == "informer";
+  need(model == "dlinear" || model == "itransformer" || model == "patchtst" || decoder,
+       "unknown model \"" + model + "\" (dlinear, itransformer, patchtst, autoformer, informer)");
   need(seq_len >= 1 && seq_len <= 100000, "seq_len must be in 1..100000");
   need(pred_len >= 1 && pred_len <= 100000, "pred_len must be in 1..100000");
   need(enc_in >= 1 && enc_in <= 100000, "enc_in must be in 1..100000");
@@ -59,9 +63,16 @@ void ModelConfig::validate() const {
   need(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)");
   need(patch_len >= 1 && stride >= 1 && patch_len <= seq_len + stride, "patch_len/stride do not fit seq_len");
   need(mark_features >= 0, "mark_features must be at least 0");
-  need(model != "autoformer" || (label_len >= 0 && label_len <= seq_len), "label_len must be in 0..seq_len");
+  need(!decoder || (label_len >= 0 && label_len <= seq_len), "label_len must be in 0..seq_len");
+  // The circular convolutions pad 2 steps (distilling) and the ProbSparse budget needs ln L > 0.
+  need(model != "informer" || seq_len >= 2, "Informer needs seq_len of at least 2");
   need(d_layers >= 1 && d_layers <= 64, "d_layers must be in 1..64");
-  need(factor > 0 && factor <= 100, "factor must be in (0, 100]");
+  need(factor >= 0 && factor <= 100, "factor must be in [0, 100] (0: the model's default)");
+}
+
+double ModelConfig::attention_factor() const {
+  if (factor > 0) return factor;
+  return model == "informer" ? 5.0 : 1.0;  // Informer's paper and ProbAttention default; Autoformer's run.py
 }
 
 long long Forecaster::parameter_count() {
@@ -74,11 +85,14 @@ at::Tensor Forecaster::forward(const at::Tensor& x, const at::Tensor& x_mark) {
   return forward(x, x_mark, at::Tensor());
 }
 
-std::unique_ptr<Forecaster> make_forecaster(const ModelConfig& c) {
-  c.validate();
+std::unique_ptr<Forecaster> make_forecaster(const ModelConfig& requested) {
+  requested.validate();
+  ModelConfig c = requested;
+  c.factor = requested.attention_factor();  // the model (and its saved config) carries the value it uses
   if (c.model == "dlinear") return detail::make_dlinear(c);
   if (c.model == "itransformer") return detail::make_itransformer(c);
   if (c.model == "autoformer") return detail::make_autoformer(c);
+  if (c.model == "informer") return detail::make_informer(c);
   return detail::make_patchtst(c);
 }
 

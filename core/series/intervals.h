@@ -1,9 +1,15 @@
 #pragma once
-// Prediction intervals by split conformal prediction: the absolute errors of the trained model on the validation
-// windows (data it never trained on) give, per horizon step and variate, the radius that held the truth in a
-// `level` share of them; forecast ± radius is then an interval with that coverage on exchangeable data.
+// Prediction intervals by split conformal prediction: the errors of the trained model on the validation windows
+// (data it never trained on) give, per horizon step and variate, the radius that held the truth in a `level` share
+// of them; forecast ± radius is then an interval with that coverage on exchangeable data.
+//
+// Series are rarely exchangeable across months: a calmer or wilder stretch after the validation split makes fixed
+// radii over- or under-cover. With `LookbackVolatility` each error is first divided by the noise level of its own
+// lookback (mean absolute second difference of that variate), so the calibrated quantile is a multiple of the
+// local noise level and the band widens and narrows with the data (normalised conformal prediction).
 // Coverage is measured on the test split, so the claim is checked, not assumed.
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "common/cancel_token.h"
@@ -12,12 +18,21 @@
 #include "series/forecaster.h"
 #include "series/protocol.h"
 
+namespace at {
+class Tensor;
+}
+
 namespace weft::series {
+
+enum class IntervalScaling { None, LookbackVolatility };
+const char* interval_scaling_name(IntervalScaling);
+IntervalScaling interval_scaling_from_name(const std::string&);  // throws on unknown names
 
 struct IntervalCalibration {
   std::vector<double> levels;        // e.g. {0.8, 0.95}
   std::size_t horizon = 0, cols = 0;
-  std::vector<double> radius;        // levels × horizon × cols, in normalised units
+  IntervalScaling scaling = IntervalScaling::None;
+  std::vector<double> radius;        // levels × horizon × cols: normalised units, or multiples of the volatility
   std::size_t windows = 0;           // validation windows used
 
   double at(std::size_t level, std::size_t step, std::size_t col) const {
@@ -28,7 +43,11 @@ struct IntervalCalibration {
 };
 
 IntervalCalibration calibrate_intervals(Forecaster&, const ProtocolData&, const std::vector<double>& levels,
-                                        int batch_size, const CancelToken&);
+                                        int batch_size, const CancelToken&,
+                                        IntervalScaling = IntervalScaling::LookbackVolatility);
+
+// Half-widths of the intervals for a batch, in normalised units: lookback x [B, L, N] → [levels, B, H, N].
+at::Tensor interval_radius(const IntervalCalibration&, const at::Tensor& x);
 
 // Share of (window, step, variate) truths inside forecast ± radius, per level, over every window of `split`.
 std::vector<double> interval_coverage(Forecaster&, const ProtocolData&, const IntervalCalibration&, SplitName split,

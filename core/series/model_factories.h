@@ -16,5 +16,6 @@ std::unique_ptr<Forecaster> make_dlinear(const ModelConfig&);
 std::unique_ptr<Forecaster> make_itransformer(const ModelConfig&);
 std::unique_ptr<Forecaster> make_patchtst(const ModelConfig&);
 std::unique_ptr<Forecaster> make_autoformer(const ModelConfig&);
+std::unique_ptr<Forecaster> make_informer(const ModelConfig&);
 
 }  // namespace weft::series::detail

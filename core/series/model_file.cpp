@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "common/error.h"
 #include "common/safetensors.h"
 #include "common/torch_bridge.h"
 
@@ -18,7 +19,12 @@ void save_forecast_model(const std::string& path, Forecaster& model, const Forec
 }
 
 LoadedForecastModel load_forecast_model(const std::string& path) {
-  SafetensorsFile file = read_safetensors(path);
+  SafetensorsFile file;
+  try {
+    file = read_safetensors(path);
+  } catch (const Error& e) {
+    throw Error(std::string("not a Weft forecasting model (") + e.what() + ")", path);
+  }
   auto format = file.metadata.find("format");
   if (format == file.metadata.end() || format->second != kFormat || !file.metadata.count("weft_forecast"))
     throw Error("not a Weft forecasting model (no \"" + std::string(kFormat) + "\" metadata)", path);

@@ -150,7 +150,10 @@ ProtocolData prepare_protocol(const SeriesTable& t, const ProtocolOptions& o) {
         throw Error("missing value; fill gaps first (forward or linear)", t.where(i, order[j]));
       p.values[i * m + j] = v;
     }
-  p.scaler = Scaler::fit(p.values, m, p.splits.train.begin, p.splits.train.end);
+  if (o.scaler && (o.scaler->mean.size() != m || o.scaler->scale.size() != m))
+    throw Error("the stored scaler has " + std::to_string(o.scaler->mean.size()) + " columns, the data " +
+                    std::to_string(m), t.source);
+  p.scaler = o.scaler ? *o.scaler : Scaler::fit(p.values, m, p.splits.train.begin, p.splits.train.end);
   p.scaler.transform(p.values);
   if (!t.time.empty()) p.marks = time_features(t.time, 'h');
   p.time = t.time;

@@ -3,6 +3,7 @@
 // chronological splits, a scaler fitted on train rows only, stride-1 windows whose val/test ranges start seq_len
 // rows early, calendar features in [-0.5, 0.5], and MSE/MAE on normalised data over every test window.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +89,7 @@ struct ProtocolOptions {
   std::string target = "OT";    // moved to the last column under the Ratio rule when present
   bool auto_rule = true;        // rule from the file name; otherwise `rule`
   SplitRule rule = SplitRule::Ratio;
+  std::optional<Scaler> scaler; // use this (a trained model's) instead of fitting one on the train split
 };
 
 // The table must be complete (no NaN): run make_regular first. Throws when it is not or is too short.

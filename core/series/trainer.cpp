@@ -11,10 +11,9 @@
 #include "common/safetensors.h"
 #include "common/torch_bridge.h"
 #include "common/runtime.h"
-#include "series/csv_reader.h"
 #include "series/gap_fill.h"
+#include "series/load_data.h"
 #include "series/model_file.h"
-#include "series/parse_report.h"
 #include "series/window_batches.h"
 #include "train/checkpoint.h"
 #include "train/early_stopping.h"
@@ -26,17 +25,15 @@ namespace {
 
 constexpr const char* kWhere = "forecast training";
 
-ProtocolData load_data(const TrainRequest& req, ProgressSink& sink, const CancelToken& cancel, std::int64_t* step) {
-  sink.progress(0.0, "reading " + std::filesystem::path(req.csv).filename().string());
-  SeriesTable table = read_csv(req.csv, CsvOptions{}, nullptr, &cancel);
-  const ParseReport report = make_report(table);
-  if (report.has_time()) make_regular(table, report, fill_method_from_name(req.fill));
-  *step = report.step;
-  ProtocolOptions opt;
-  opt.seq_len = std::size_t(req.model.seq_len);
-  opt.pred_len = std::size_t(req.model.pred_len);
-  opt.target = req.target;
-  return prepare_protocol(table, opt);
+LoadedData load_data(const TrainRequest& req, ProgressSink& sink, const CancelToken& cancel) {
+  DataSpec spec;
+  spec.csv = req.csv;
+  spec.columns = req.columns;
+  spec.target = req.target;
+  spec.fill = req.fill;
+  spec.seq_len = std::size_t(req.model.seq_len);
+  spec.pred_len = std::size_t(req.model.pred_len);
+  return load_protocol_data(spec, sink, cancel);
 }
 
 void set_learning_rate(torch::optim::Adam& opt, double lr) {
@@ -59,7 +56,8 @@ std::vector<std::size_t> epoch_windows(const TrainRequest& req, const ProtocolDa
 }  // namespace
 
 Json TrainRequest::to_json() const {
-  return {{"csv", csv}, {"model", model.to_json()}, {"target", target}, {"fill", fill}, {"epochs", epochs},
+  return {{"csv", csv}, {"columns", columns}, {"model", model.to_json()}, {"target", target}, {"fill", fill},
+          {"interval_scaling", interval_scaling}, {"epochs", epochs},
           {"batch_size", batch_size}, {"patience", patience}, {"learning_rate", learning_rate},
           {"lr_schedule", lr_schedule}, {"seed", seed}, {"threads", threads}, {"output", output},
           {"resume", resume}, {"max_train_windows", max_train_windows}};
@@ -69,7 +67,9 @@ TrainRequest TrainRequest::from_json(const Json& j) {
   TrainRequest r;
   r.csv = json_require<std::string>(j, "csv", kWhere);
   if (j.contains("model")) r.model = ModelConfig::from_json(j.at("model"));
+  r.columns = json_get(j, "columns", r.columns, kWhere);
   r.target = json_get(j, "target", r.target, kWhere);
+  r.interval_scaling = json_get(j, "interval_scaling", r.interval_scaling, kWhere);
   r.fill = json_get(j, "fill", r.fill, kWhere);
   r.epochs = json_get(j, "epochs", r.epochs, kWhere);
   r.batch_size = json_get(j, "batch_size", r.batch_size, kWhere);
@@ -94,6 +94,7 @@ void TrainRequest::validate() const {
   if (threads < 1) throw Error("threads must be at least 1", kWhere);
   if (resume && output.empty()) throw Error("resuming needs the output folder that holds the checkpoint", kWhere);
   fill_method_from_name(fill);
+  interval_scaling_from_name(interval_scaling);
   train::lr_kind_from_name(lr_schedule);
   model.validate();
 }
@@ -117,8 +118,9 @@ TrainResult train_forecaster(const TrainRequest& request, ProgressSink& sink, co
   const auto t0 = clock::now();
   request.validate();
   set_threads(request.threads);
-  std::int64_t step_seconds = 0;
-  const ProtocolData data = load_data(request, sink, cancel, &step_seconds);
+  const LoadedData loaded = load_data(request, sink, cancel);
+  const ProtocolData& data = loaded.protocol;
+  const std::int64_t step_seconds = loaded.step_seconds;
 
   TrainResult res;
   res.request = request;
@@ -150,6 +152,10 @@ TrainResult train_forecaster(const TrainRequest& request, ProgressSink& sink, co
     stopping.restore(state.early_stopping);
     res.log = state.log;
     sink.log("resuming after epoch " + std::to_string(state.epoch));
+    for (const auto& row : res.log.rows()) {  // so a live plot shows the epochs before the resume too
+      sink.metric({"train", double(row.epoch), row.train_loss});
+      sink.metric({"val", double(row.epoch), row.val_loss});
+    }
   }
   NamedTensors best = named_tensors_of(model->module());
   if (request.resume && fs::exists(res.model_path)) best = read_safetensors(res.model_path).tensors;
@@ -176,6 +182,8 @@ TrainResult train_forecaster(const TrainRequest& request, ProgressSink& sink, co
       ++state.step;
       loss_sum += loss.item<double>() * double(chunk.size());
       seen += chunk.size();
+      if ((b + 1) % std::max(1, batches / 20) == 0 && b + 1 < batches)
+        sink.metric({"train", epoch + double(b + 1) / batches, loss_sum / double(seen)});
       if (b % 8 == 0 || b + 1 == batches)
         sink.progress((epoch + double(b + 1) / batches) / request.epochs,
                       "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(request.epochs) + ", batch " +
@@ -192,6 +200,8 @@ TrainResult train_forecaster(const TrainRequest& request, ProgressSink& sink, co
     state.epoch = epoch + 1;
     state.seconds = seconds_before + std::chrono::duration<double>(clock::now() - t0).count();
     res.log.add({epoch + 1, state.step, loss_sum / double(std::max<std::size_t>(seen, 1)), val.mse, lr, state.seconds});
+    sink.metric({"train", double(epoch + 1), loss_sum / double(std::max<std::size_t>(seen, 1))});
+    sink.metric({"val", double(epoch + 1), val.mse});
     sink.log("epoch " + std::to_string(epoch + 1) + ": train " + std::to_string(loss_sum / double(std::max<std::size_t>(seen, 1))) +
              ", validation MSE " + std::to_string(val.mse) + (improved ? " (best)" : ""));
     if (!checkpoint.empty()) {
@@ -212,7 +222,8 @@ TrainResult train_forecaster(const TrainRequest& request, ProgressSink& sink, co
   NullSink quiet;
   res.test = evaluate(*model, data, {SplitName::Test, request.batch_size}, quiet, cancel);
   sink.progress(1.0, "calibrating prediction intervals");
-  res.intervals = calibrate_intervals(*model, data, {0.8, 0.95}, request.batch_size, cancel);
+  res.intervals = calibrate_intervals(*model, data, {0.8, 0.95}, request.batch_size, cancel,
+                                      interval_scaling_from_name(request.interval_scaling));
   res.test_coverage = interval_coverage(*model, data, res.intervals, SplitName::Test, request.batch_size, cancel);
   if (!res.model_path.empty()) {
     info.intervals = res.intervals.to_json();

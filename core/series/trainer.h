@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/cancel_token.h"
 #include "common/json_io.h"
@@ -18,9 +19,11 @@ namespace weft::series {
 
 struct TrainRequest {
   std::string csv;                  // the data
+  std::vector<std::string> columns;  // numeric columns to model (empty: all); must include the target
   ModelConfig model;                // enc_in is taken from the data
   std::string target = "OT";        // moved last under the 70/10/20 rule (as the official loader does)
   std::string fill = "refuse";      // gaps: refuse | forward | linear
+  std::string interval_scaling = "lookback-volatility";  // conformal scores: none | lookback-volatility
   int epochs = 10;
   int batch_size = 32;
   int patience = 3;

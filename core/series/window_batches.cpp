@@ -32,7 +32,8 @@ void check_model_fits(const ModelConfig& c, const ProtocolData& p, const char* w
 WindowBatch make_batch(const ProtocolData& p, const std::vector<std::size_t>& starts, const ModelConfig& c) {
   const int64_t B = int64_t(starts.size()), L = int64_t(p.seq_len), H = int64_t(p.pred_len), N = int64_t(p.cols());
   const std::size_t K = p.marks.empty() ? 0 : p.marks.size() / p.rows;
-  const std::size_t label = c.model == "autoformer" ? static_cast<std::size_t>(c.label_len) : 0;
+  const bool decoder = c.model == "autoformer" || c.model == "informer";
+  const std::size_t label = decoder ? static_cast<std::size_t>(c.label_len) : 0;
   WindowBatch b;
   b.x = torch::empty({B, L, N});
   b.y = torch::empty({B, H, N});

@@ -32,7 +32,7 @@ torch::Tensor predict(Forecaster&, const WindowBatch&);
 
 const SplitRange& split_range(const ProtocolData&, SplitName);
 
-// Calls fn(pred, truth, windows_done, windows_total) with [B, H, N] tensors for every window of `split`, in order
+// Calls fn(pred, batch, windows_done, windows_total) — pred [B, H, N], batch.y the truth — for every window of `split`, in order
 // and in batches, in eval mode without gradients; checks the model fits and cancel between batches. Evaluation
 // and interval calibration both go through here, so they score exactly the same windows.
 template <typename Fn>
@@ -51,7 +51,7 @@ void for_each_window_batch(Forecaster& model, const ProtocolData& p, SplitName s
     std::vector<std::size_t> starts(b);
     for (std::size_t j = 0; j < b; ++j) starts[j] = r.begin + w0 + j;
     const WindowBatch batch = make_batch(p, starts, model.config());
-    fn(predict(model, batch).contiguous(), batch.y, w0 + b, windows);
+    fn(predict(model, batch).contiguous(), batch, w0 + b, windows);
   }
   if (was_training) model.module().train();
 }

@@ -195,7 +195,7 @@ class TestSeriesModels : public QObject {
   }
 
   void training_mode_runs_backward() {
-    for (const char* name : {"dlinear", "itransformer", "patchtst", "autoformer"}) {
+    for (const char* name : {"dlinear", "itransformer", "patchtst", "autoformer", "informer"}) {
       ModelConfig c;
       c.model = name;
       c.seq_len = 32;

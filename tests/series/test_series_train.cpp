@@ -5,38 +5,19 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
-#include <ctime>
 #include <fstream>
 
 #include "common/atomic_file.h"
 #include "common/rng.h"
 #include "series/model_file.h"
 #include "series/trainer.h"
+#include "synthetic_series.h"
 
 using namespace weft;
 using namespace weft::series;
+using weft::test::seasonal_csv;
 
 namespace {
-
-// Two hourly variates: a daily cycle plus Gaussian noise, and a lagged copy of it.
-std::string seasonal_csv(int rows, double noise, std::uint64_t seed) {
-  auto gen = cpu_generator(seed);
-  auto eps = torch::randn({rows, 2}, gen) * noise;
-  std::string s = "date,load,OT\n";
-  char line[160];
-  for (int i = 0; i < rows; ++i) {
-    const std::time_t t = 1577836800 + std::time_t(i) * 3600;  // 2020-01-01 00:00 UTC, hourly
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char date[32];
-    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
-    const double a = std::sin(2 * M_PI * i / 24.0) + eps[i][0].item<double>();
-    const double b = 0.5 * std::sin(2 * M_PI * (i - 3) / 24.0) + eps[i][1].item<double>();
-    std::snprintf(line, sizeof line, "%s,%.6f,%.6f\n", date, a, b);
-    s += line;
-  }
-  return s;
-}
 
 struct StopAfterEpochs : ProgressSink {
   CancelToken* token;

@@ -4,12 +4,20 @@
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QGraphicsLineItem>
+#include <QGraphicsRectItem>
 #include <QGraphicsSimpleTextItem>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QMouseEvent>
+#include <QPainter>
+#include <QSaveFile>
 #include <QTimer>
 #include <QValueAxis>
 #include <QWheelEvent>
+#ifdef WEFT_HAVE_SVG
+#include <QSvgGenerator>
+#endif
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -50,10 +58,15 @@ ForecastChart::ForecastChart(QWidget* parent) : QChartView(parent) {
   crosshair_->setPen(QPen(QColor(0, 0, 0, 90), 1, Qt::DashLine));
   crosshair_->setZValue(20);
   crosshair_->hide();
-  readout_ = new QGraphicsSimpleTextItem(chart());
-  readout_->setZValue(21);
+  // The read-out: one line per series on a light box, so it stays legible over the lines and bands.
+  readoutBox_ = new QGraphicsRectItem(chart());
+  readoutBox_->setZValue(21);
+  readoutBox_->setBrush(QColor(255, 255, 255, 225));
+  readoutBox_->setPen(QPen(QColor(0, 0, 0, 60)));
+  readout_ = new QGraphicsSimpleTextItem(readoutBox_);
   readout_->setBrush(QColor(20, 20, 20));
-  readout_->hide();
+  readout_->setPos(5, 3);
+  readoutBox_->hide();
   setTimeAxis(false);
 }
 
@@ -124,8 +137,11 @@ void ForecastChart::setForecast(const QString& name, std::vector<double> x, std:
 }
 
 void ForecastChart::addBand(const QString& name, std::vector<double> x, std::vector<double> lower,
-                            std::vector<double> upper) {
-  if (bands_.size() >= 2) return;
+                            std::vector<double> upper, QColor color, bool inLegend) {
+  if (bands_.size() >= 4) return;
+  if (!color.isValid()) color = kForecast;
+  bool sameColourBefore = false;
+  for (const Band& b : bands_) sameColourBefore |= b.area->brush().color().rgb() == color.rgb();
   Band band;
   band.name = name;
   band.x = std::move(x);
@@ -140,10 +156,13 @@ void ForecastChart::addBand(const QString& name, std::vector<double> x, std::vec
   band.area->setLowerSeries(band.lowerSeries);
   band.area->setName(name);
   band.area->setPen(Qt::NoPen);
-  band.area->setBrush(QColor(214, 39, 40, bands_.empty() ? 45 : 80));  // the inner band is darker
+  color.setAlpha(sameColourBefore ? 80 : 45);  // the inner band is darker
+  band.area->setBrush(color);
   chart()->addSeries(band.area);
   band.area->attachAxis(xAxis_);
   band.area->attachAxis(yAxis_);
+  if (!inLegend)
+    for (QLegendMarker* marker : chart()->legend()->markers(band.area)) marker->setVisible(false);
   bands_.push_back(std::move(band));
   resetZoom();
 }
@@ -172,12 +191,23 @@ void ForecastChart::zoomToX(double x0, double x1) {
   if (!(x1 > x0)) return;
   viewX0_ = x0;
   viewX1_ = x1;
-  if (dates_)
+  if (dates_) {
     static_cast<QDateTimeAxis*>(xAxis_)->setRange(QDateTime::fromMSecsSinceEpoch(qint64(x0), Qt::UTC),
                                                    QDateTime::fromMSecsSinceEpoch(qint64(x1), Qt::UTC));
-  else
+    updateTimeLabels();
+  } else
     static_cast<QValueAxis*>(xAxis_)->setRange(x0, x1);
   scheduleRedecimate();
+}
+
+void ForecastChart::updateTimeLabels() {
+  if (!dates_) return;
+  // Labels short enough not to be elided: years over a long span, hours only within a few days.
+  auto* axis = static_cast<QDateTimeAxis*>(xAxis_);
+  const double days = (viewX1_ - viewX0_) / 86400e3;
+  axis->setFormat(days > 4 * 365 ? "yyyy" : days > 90 ? "yyyy-MM" : days > 4 ? "yyyy-MM-dd" : "MM-dd hh:mm");
+  const double width = chart()->plotArea().width() > 0 ? chart()->plotArea().width() : double(viewport()->width());
+  axis->setTickCount(std::clamp(int(width / 110), 3, 12));
 }
 
 void ForecastChart::scheduleRedecimate() { redecimateTimer_->start(); }
@@ -196,6 +226,7 @@ void ForecastChart::redecimate() {
     fill(band.upperSeries, band.x, band.upper);
   }
   fitY();
+  updateTimeLabels();  // the plot's width may have changed
 }
 
 void ForecastChart::fitY() {
@@ -237,7 +268,56 @@ QString ForecastChart::readoutAt(double x) const {
     const double lo = nearestValue(band.x, band.lower, x), hi = nearestValue(band.x, band.upper, x);
     if (std::isfinite(lo) && std::isfinite(hi)) parts << QString("%1 [%2, %3]").arg(band.name).arg(lo, 0, 'g', 5).arg(hi, 0, 'g', 5);
   }
-  return parts.join("   ");
+  return parts.join("\n");
+}
+
+bool ForecastChart::svgAvailable() {
+#ifdef WEFT_HAVE_SVG
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool ForecastChart::saveImage(const QString& path, QString* error) {
+  auto fail = [&](const QString& why) {
+    if (error) *error = why;
+    return false;
+  };
+  // The crosshair follows the mouse; it is not part of the picture the user asked for.
+  crosshair_->hide();
+  readoutBox_->hide();
+  redecimate();  // a pending refill (after a resize or zoom) would otherwise be missing from the file
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly)) return fail(tr("Cannot write %1: %2").arg(path, file.errorString()));
+  if (path.endsWith(".svg", Qt::CaseInsensitive)) {
+#ifdef WEFT_HAVE_SVG
+    QSvgGenerator svg;
+    svg.setOutputDevice(&file);
+    svg.setSize(viewport()->size());
+    svg.setViewBox(viewport()->rect());
+    svg.setTitle(tr("Forecast"));
+    svg.setDescription(tr("Forecast plot exported by Weft Studio"));
+    QPainter painter;
+    if (!painter.begin(&svg)) {
+      file.cancelWriting();
+      return fail(tr("Cannot draw the SVG file %1").arg(path));
+    }
+    render(&painter);  // the scene as vector paths, not a bitmap
+    painter.end();
+#else
+    file.cancelWriting();
+    return fail(tr("This build has no SVG support (Qt Svg, Debian package qt6-svg-dev); save as PNG instead"));
+#endif
+  } else {
+    const QImage image = grab().toImage();
+    if (image.isNull() || !image.save(&file, "PNG")) {
+      file.cancelWriting();
+      return fail(tr("Cannot encode the plot as PNG for %1").arg(path));
+    }
+  }
+  if (!file.commit()) return fail(tr("Cannot write %1: %2").arg(path, file.errorString()));
+  return true;
 }
 
 void ForecastChart::resizeEvent(QResizeEvent* e) {
@@ -282,13 +362,17 @@ void ForecastChart::mouseMoveEvent(QMouseEvent* e) {
   if (plot.contains(scenePos)) {
     crosshair_->setLine(scenePos.x(), plot.top(), scenePos.x(), plot.bottom());
     readout_->setText(readoutAt(chart()->mapToValue(scenePos).x()));
-    const double textX = std::min(scenePos.x() + 8, plot.right() - readout_->boundingRect().width());
-    readout_->setPos(std::max(plot.left(), textX), plot.top() + 4);
+    const QRectF text = readout_->boundingRect();
+    readoutBox_->setRect(0, 0, text.width() + 10, text.height() + 6);
+    // Right of the crosshair, or left of it when it would leave the plot.
+    double boxX = scenePos.x() + 10;
+    if (boxX + text.width() + 10 > plot.right()) boxX = scenePos.x() - 10 - text.width() - 10;
+    readoutBox_->setPos(std::max(plot.left(), boxX), plot.top() + 4);
     crosshair_->show();
-    readout_->show();
+    readoutBox_->show();
   } else {
     crosshair_->hide();
-    readout_->hide();
+    readoutBox_->hide();
   }
   QChartView::mouseMoveEvent(e);
 }
@@ -310,7 +394,7 @@ void ForecastChart::mouseDoubleClickEvent(QMouseEvent* e) {
 
 void ForecastChart::leaveEvent(QEvent* e) {
   crosshair_->hide();
-  readout_->hide();
+  readoutBox_->hide();
   QChartView::leaveEvent(e);
 }
 

@@ -3,6 +3,7 @@
 // bands; wheel zoom, rubber-band zoom, shift-drag pan, double-click reset; a crosshair read-out; long series
 // decimated per pixel column after every zoom or resize so redraws stay fast.
 #include <QChartView>
+#include <QColor>
 #include <QString>
 #include <vector>
 
@@ -10,6 +11,7 @@ class QAreaSeries;
 class QLineSeries;
 class QGraphicsLineItem;
 class QGraphicsSimpleTextItem;
+class QGraphicsRectItem;
 class QAbstractAxis;
 class QValueAxis;
 class QDateTimeAxis;
@@ -27,8 +29,12 @@ class ForecastChart : public QChartView {
   void setHistory(const QString& name, std::vector<double> x, std::vector<double> y);
   void setBacktest(const QString& name, std::vector<double> x, std::vector<double> y);
   void setForecast(const QString& name, std::vector<double> x, std::vector<double> y);
-  // Up to two bands (e.g. 95 % drawn under 80 %), widest first.
-  void addBand(const QString& name, std::vector<double> x, std::vector<double> lower, std::vector<double> upper);
+  // Up to four bands (e.g. 95 % drawn under 80 %, for the backtest and for the forecast), widest first. Without a
+  // colour a band takes the forecast's red; the first band of a colour is drawn lighter than the second.
+  // `inLegend` false keeps a band out of the legend (e.g. the backtest's, which repeat the forecast's levels); the
+  // crosshair read-out still names it.
+  void addBand(const QString& name, std::vector<double> x, std::vector<double> lower, std::vector<double> upper,
+               QColor color = QColor(), bool inLegend = true);
   void clearData();
 
   void zoomToX(double x0, double x1);
@@ -36,6 +42,20 @@ class ForecastChart : public QChartView {
   std::pair<double, double> visibleX() const { return {viewX0_, viewX1_}; }
   QString readoutAt(double x) const;   // what the crosshair shows at x
   int plottedPoints() const;           // points handed to QtCharts now (all series)
+
+  // Saves the plot as shown: a path ending in .svg as vector graphics (when built with Qt Svg), anything else as
+  // PNG. Written atomically (QSaveFile); false with a sentence in `error` when it cannot be written.
+  bool saveImage(const QString& path, QString* error = nullptr);
+  static bool svgAvailable();
+
+  // The data as given (not decimated): what a test or an export reads back.
+  const std::vector<double>& historyY() const { return history_.y; }
+  const std::vector<double>& backtestY() const { return backtest_.y; }
+  const std::vector<double>& forecastY() const { return forecast_.y; }
+  const std::vector<double>& forecastX() const { return forecast_.x; }
+  int bandCount() const { return int(bands_.size()); }
+  std::size_t bandSize(int i) const { return bands_.at(std::size_t(i)).x.size(); }
+  QString bandName(int i) const { return bands_.at(std::size_t(i)).name; }
 
  protected:
   void resizeEvent(QResizeEvent*) override;
@@ -64,6 +84,7 @@ class ForecastChart : public QChartView {
   void fitY();
   void dataRange(double* x0, double* x1) const;
   QString formatX(double x) const;
+  void updateTimeLabels();     // label format and tick count for the visible span and the plot's width
 
   bool dates_ = false;
   double viewX0_ = 0, viewX1_ = 1;
@@ -72,7 +93,8 @@ class ForecastChart : public QChartView {
   QAbstractAxis* xAxis_ = nullptr;
   QValueAxis* yAxis_ = nullptr;
   QGraphicsLineItem* crosshair_ = nullptr;
-  QGraphicsSimpleTextItem* readout_ = nullptr;
+  QGraphicsRectItem* readoutBox_ = nullptr;
+  QGraphicsSimpleTextItem* readout_ = nullptr;  // a child of readoutBox_
   QTimer* redecimateTimer_ = nullptr;
   bool panning_ = false;
   QPointF panStart_;

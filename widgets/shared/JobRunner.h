@@ -46,6 +46,7 @@ class JobRunner : public QObject {
   void jobProgress(quint64 id, double fraction, const QString& stage);
   void jobPreview(quint64 id, int step, int steps, const QString& label, const QImage& image);
   void jobLog(quint64 id, const QString& line);
+  void jobMetric(quint64 id, const QString& series, double x, double y);  // never throttled: a few per epoch
   void jobFinished(quint64 id);
   void jobForgotten(quint64 id);
 

@@ -45,6 +45,9 @@ class ThrottledSink final : public ProgressSink {
   void log(std::string_view line) override {
     emit runner_->jobLog(id_, QString::fromUtf8(line.data(), int(line.size())));
   }
+  void metric(const MetricPoint& p) override {
+    emit runner_->jobMetric(id_, QString::fromStdString(p.series), p.x, p.y);
+  }
   void flush() {
     flushProgress();
     flushPreview();

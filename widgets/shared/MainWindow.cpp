@@ -21,6 +21,9 @@
 #include "shared/JobsDock.h"
 #include "shared/LogDock.h"
 #include "shared/SettingsDialog.h"
+#ifdef WEFT_HAVE_SERIES
+#include "series/ForecastPanel.h"
+#endif
 
 namespace weft::studio {
 
@@ -44,6 +47,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   tabs_ = new QTabWidget;
   tabs_->setDocumentMode(true);
+#ifdef WEFT_HAVE_SERIES
+  forecast_ = new ForecastPanel(runner_);
+  tabs_->addTab(forecast_, tr("Forecast"));
+#endif
   checkpoints_ = new CheckpointPanel(runner_);
   tabs_->addTab(checkpoints_, tr("Checkpoints"));
 
@@ -58,6 +65,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     tabs_->setCurrentWidget(checkpoints_);
     checkpoints_->open(path);
   });
+#ifdef WEFT_HAVE_SERIES
+  router_->setHandler(DropKind::Csv, [this](const QString& path) {
+    tabs_->setCurrentWidget(forecast_);
+    forecast_->openCsv(path);
+  });
+  connect(forecast_, &ForecastPanel::problem, this, [this](const QString& text) {
+    log_->append(LogDock::Level::Error, text);
+    statusBar()->showMessage(text, 10000);
+  });
+  connect(forecast_, &ForecastPanel::info, this, [this](const QString& text) {
+    log_->append(LogDock::Level::Info, text);
+    statusBar()->showMessage(text, 8000);
+  });
+#endif
   connect(router_, &DropRouter::message, this, [this](const QString& text, bool problem) {
     log_->append(problem ? LogDock::Level::Warning : LogDock::Level::Info, text);
     statusBar()->showMessage(text, 8000);
@@ -118,6 +139,9 @@ void MainWindow::applySettings(const StudioSettings& s) {
   settings_ = s;
   runner_->setThreads(s.threads);
   runner_->setPreviewRate(s.previewRate);
+#ifdef WEFT_HAVE_SERIES
+  forecast_->setOutputFolder(s.outputFolder.isEmpty() ? StudioSettings::defaultOutputFolder() : s.outputFolder);
+#endif
   try {
     weft::resolve_device(s.device.toStdString());
   } catch (const std::exception& e) {

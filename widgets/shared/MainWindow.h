@@ -14,6 +14,7 @@ class JobsDock;
 class LogDock;
 class DropRouter;
 class CheckpointPanel;
+class ForecastPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -27,6 +28,7 @@ class MainWindow : public QMainWindow {
   JobsDock* jobs() const { return jobs_; }
   QTabWidget* tabs() const { return tabs_; }
   CheckpointPanel* checkpoints() const { return checkpoints_; }
+  ForecastPanel* forecast() const { return forecast_; }  // null in a build without core/series
   const StudioSettings& settings() const { return settings_; }
   void applySettings(const StudioSettings&);
 
@@ -47,6 +49,7 @@ class MainWindow : public QMainWindow {
   JobsDock* jobs_;
   LogDock* log_;
   CheckpointPanel* checkpoints_;
+  ForecastPanel* forecast_ = nullptr;
   QLabel* blasBanner_;
 };
 
