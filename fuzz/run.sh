@@ -2,7 +2,9 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan + LSan) and runs each for SECONDS.
 #   fuzz/run.sh BUILD_DIR SECONDS
 # Seeds: every .pth/.pt and .safetensors under $WEFT_SHARED_DIR/fixtures (default: ../shared next to the repo)
-# and tests/data, plus the data.pkl inside each checkpoint for fuzz_pickle. New inputs found are kept in
+# and tests/data, plus the data.pkl inside each checkpoint for fuzz_pickle; for fuzz_csv the first 200 lines of
+# each $WEFT_SHARED_DIR/data/timeseries/*.csv and the hand-written files in fuzz/csv_seeds.
+# FUZZ_TARGETS="fuzz_csv" runs only the targets named. New inputs found are kept in
 # BUILD_DIR/corpus/<target> (so later runs continue from them); crashes go to BUILD_DIR/artifacts.
 # Exits non-zero if any target crashes, leaks, times out, runs out of memory or reports undefined behaviour.
 set -uo pipefail
@@ -32,7 +34,8 @@ cmake --build "$build" -j "${FUZZ_JOBS:-1}" || exit 2
 # ---- seed corpora (rebuilt each run from the fixtures; read-only for libFuzzer)
 seeds=$build/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{fuzz_pth,fuzz_safetensors,fuzz_pickle} "$build"/corpus/{fuzz_pth,fuzz_safetensors,fuzz_pickle} \
+mkdir -p "$seeds"/{fuzz_pth,fuzz_safetensors,fuzz_pickle,fuzz_csv} \
+  "$build"/corpus/{fuzz_pth,fuzz_safetensors,fuzz_pickle,fuzz_csv} \
   "$build/artifacts"
 n=0
 while IFS= read -r -d '' f; do
@@ -43,6 +46,11 @@ while IFS= read -r -d '' f; do
   esac
 done < <(find "$fixtures" "$repo/tests/data" \( -name '*.pth' -o -name '*.pt' -o -name '*.safetensors' \) -print0 2>/dev/null)
 if (( n == 0 )); then echo "run.sh: no seed files under $fixtures (set WEFT_SHARED_DIR)" >&2; fi
+# CSV seeds: fuzz_csv reads its first byte as option bits (0: detect everything), the rest as the file.
+for f in "$shared"/data/timeseries/*.csv "$here"/csv_seeds/*.csv; do
+  [[ -f "$f" ]] || continue
+  { printf '\0'; head -n 200 "$f"; } >"$seeds/fuzz_csv/$(basename "$f")"
+done
 # The pickles inside the checkpoints seed the unpickler target directly.
 py=$(command -v python3 || true)
 if [[ -n "$py" ]]; then
@@ -81,8 +89,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 summary=""
 # Archives up to 1 MB stay whole (larger fixtures become truncated-archive seeds); headers and pickles are small.
-declare -A max_len=([fuzz_pth]=1048576 [fuzz_safetensors]=262144 [fuzz_pickle]=262144)
-for target in fuzz_pth fuzz_safetensors fuzz_pickle; do
+# CSV inputs: 64 kB holds the 200-line seeds (30 kB at most).
+declare -A max_len=([fuzz_pth]=1048576 [fuzz_safetensors]=262144 [fuzz_pickle]=262144 [fuzz_csv]=65536)
+for target in ${FUZZ_TARGETS:-fuzz_pth fuzz_safetensors fuzz_pickle fuzz_csv}; do
   log=$build/$target.log
   echo "== $target: ${seconds}s (log: $log)"
   "$build/$target" "$build/corpus/$target" "$seeds/$target" \

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +52,7 @@ class LineReader {
   }
   std::int64_t number() const { return number_; }
   std::uint64_t bytes() const { return bytes_; }
+  std::uint64_t consumed() const { return bytes_ - (end_ - pos_); }
 
  private:
   bool refill() {
@@ -194,8 +196,21 @@ std::string SeriesTable::where(std::size_t row, std::size_t col) const {
   return w;
 }
 
-SeriesTable parse_csv(std::istream& in, std::string_view origin, const CsvOptions& opt, ProgressSink* sink,
-                      const CancelToken* cancel, std::uint64_t total_bytes) {
+namespace {
+
+std::string megabytes(double bytes) {
+  char buf[32];
+  if (bytes >= 1e9) std::snprintf(buf, sizeof buf, "%.1f GB", bytes / 1e9);
+  else if (bytes >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.0f kB", bytes / 1e3);
+  return buf;
+}
+
+// `budget`: the most bytes the caller's table may take (0: no limit), checked against the rows the whole file
+// will have at the rate seen so far, so that a huge file is refused after its first rows, not at the end.
+SeriesTable scan(std::istream& in, std::string_view origin, RowVisitor& visitor, const CsvOptions& opt,
+                 ProgressSink* sink, const CancelToken* cancel, std::uint64_t total_bytes, std::uint64_t budget,
+                 const std::string& budget_origin) {
   SeriesTable t;
   t.source = std::string(origin);
   LineReader reader(in, std::max<std::size_t>(opt.max_line_bytes, 16), t.source);
@@ -295,6 +310,27 @@ SeriesTable parse_csv(std::istream& in, std::string_view origin, const CsvOption
   if (t.columns.empty()) throw Error("no numeric column found", t.source);
 
   // 3. Every data row, sample first, then the rest of the stream.
+  visitor.layout(t);
+  const bool dated = date_col >= 0;
+  Timestamp stamp = 0;
+  std::vector<double> values(t.columns.size());
+  std::uint64_t done = 0;  // data rows handed to the visitor
+  auto check_budget = [&](std::int64_t no) {
+    // Data rows read so far (the sample's included) plus the rest of the file at the bytes per line so far.
+    const std::uint64_t consumed = std::max<std::uint64_t>(reader.consumed(), 1);
+    const double rest = total_bytes > consumed ? double(total_bytes - consumed) : 0.0;
+    const double read = double(reader.number()) - double(data0) - double(t.blank_lines);
+    const double expected = std::max(double(done), read) + rest * double(reader.number()) / double(consumed);
+    const double need = expected * double(t.columns.size()) * 8.0;
+    if (need <= double(budget)) return;
+    char count[32];
+    std::snprintf(count, sizeof count, "%.0f", expected);
+    throw Error(std::string(total_bytes > consumed ? "about " : "") + count + " rows × " +
+                    std::to_string(t.columns.size()) + " columns × 8 bytes = " + megabytes(need) +
+                    " of values would not fit in memory: the limit is " + megabytes(double(budget)) + " (" +
+                    budget_origin + "); keep fewer columns or cut the file (`weft forecast inspect` reads any size)",
+                t.source + " line " + std::to_string(no));
+  };
   auto add_row = [&](const std::string& l, std::int64_t no) {
     split(l, no);
     // Built only for a message: a string per row would cost more than parsing the row.
@@ -303,24 +339,27 @@ SeriesTable parse_csv(std::istream& in, std::string_view origin, const CsvOption
       throw Error(std::to_string(fields.size()) + " fields, expected " + std::to_string(width) +
                       (t.has_header ? " (as in the header)" : " (as in the first line)"),
                   at_line());
-    t.lines.push_back(no);
+    std::size_t k = 0;
     for (std::size_t c = 0; c < width; ++c) {
       if (role[c] == 1) {
         auto ts = parse_timestamp(fields[c]);
         if (!ts)
           throw Error(quote_cell(fields[c]) + " is not a date (expected like 2016-07-01 00:00:00 or 1990/1/1 0:00)",
                       at_line() + ", column \"" + names[c] + "\"");
-        t.time.push_back(*ts);
+        stamp = *ts;
       } else if (role[c] == 0) {
-        double v = 0;
+        double& v = values[k++];
         switch (parse_cell(fields[c], d, v)) {
-          case CellKind::Number: t.values.push_back(v); break;
-          case CellKind::Missing: t.values.push_back(std::numeric_limits<double>::quiet_NaN()); break;
+          case CellKind::Number: break;
+          case CellKind::Missing: v = std::numeric_limits<double>::quiet_NaN(); break;
           case CellKind::Invalid:
             throw Error(quote_cell(fields[c]) + " is not a number", at_line() + ", column \"" + names[c] + "\"");
         }
       }
     }
+    visitor.row(no, dated ? &stamp : nullptr, values.data());
+    ++done;
+    if (budget && (done == 1 || done == 1024 || (done & 0xffff) == 0)) check_budget(no);
   };
   for (std::size_t i = data0; i < sample.size(); ++i) add_row(sample[i], sample_no[i]);
   sample.clear();
@@ -330,11 +369,71 @@ SeriesTable parse_csv(std::istream& in, std::string_view origin, const CsvOption
       continue;
     }
     add_row(line, reader.number());
-    if ((t.lines.size() & 0xffff) == 0) {
+    if ((done & 0xffff) == 0) {
       if (cancel) cancel->throw_if_stopped();
       if (sink && total_bytes) sink->progress(std::min(1.0, double(reader.bytes()) / total_bytes), "reading CSV");
     }
   }
+  return t;
+}
+
+// Keeps every row: the SeriesTable of parse_csv.
+class TableBuilder : public RowVisitor {
+ public:
+  explicit TableBuilder(SeriesTable& t) : t_(t) {}
+  void layout(const SeriesTable& l) override { t_ = l; }
+  void row(std::int64_t line, const Timestamp* time, const double* values) override {
+    t_.lines.push_back(line);
+    if (time) t_.time.push_back(*time);
+    t_.values.insert(t_.values.end(), values, values + t_.columns.size());
+  }
+
+ private:
+  SeriesTable& t_;
+};
+
+std::uint64_t mem_available() {
+  std::ifstream in("/proc/meminfo");
+  unsigned long long kb = 0;
+  for (std::string line; std::getline(in, line);)
+    if (std::sscanf(line.c_str(), "MemAvailable: %llu kB", &kb) == 1) return kb * 1024;
+  return 0;
+}
+
+}  // namespace
+
+std::uint64_t table_budget(const CsvOptions& opt, std::string* origin) {
+  std::string o;
+  std::uint64_t b = 0;
+  if (opt.max_table_bytes) {
+    b = opt.max_table_bytes;
+    o = "the configured cap";
+  } else if (const char* env = std::getenv("WEFT_CSV_MAX_BYTES"); env && *env) {
+    const char* end = env + std::strlen(env);
+    if (std::from_chars(env, end, b).ptr != end || b == 0)
+      throw Error(std::string("\"") + env + "\" is not a number of bytes", "WEFT_CSV_MAX_BYTES");
+    o = "WEFT_CSV_MAX_BYTES";
+  } else if (const std::uint64_t avail = mem_available()) {
+    b = avail / 2;
+    o = "half of MemAvailable " + megabytes(double(avail)) + " in /proc/meminfo";
+  }
+  if (origin) *origin = o;
+  return b;
+}
+
+SeriesTable scan_csv(std::istream& in, std::string_view origin, RowVisitor& visitor, const CsvOptions& opt,
+                     ProgressSink* sink, const CancelToken* cancel, std::uint64_t total_bytes) {
+  return scan(in, origin, visitor, opt, sink, cancel, total_bytes, 0, "");
+}
+
+SeriesTable parse_csv(std::istream& in, std::string_view origin, const CsvOptions& opt, ProgressSink* sink,
+                      const CancelToken* cancel, std::uint64_t total_bytes) {
+  SeriesTable t;
+  TableBuilder builder(t);
+  std::string budget_origin;
+  const std::uint64_t budget = table_budget(opt, &budget_origin);
+  const SeriesTable layout = scan(in, origin, builder, opt, sink, cancel, total_bytes, budget, budget_origin);
+  t.blank_lines = layout.blank_lines;
   return t;
 }
 
@@ -345,6 +444,16 @@ SeriesTable read_csv(const std::string& path, const CsvOptions& opt, ProgressSin
   if (!in) throw Error("cannot open the file", path);
   const auto size = std::filesystem::file_size(path, ec);
   return parse_csv(in, std::filesystem::path(path).filename().string(), opt, sink, cancel, ec ? 0 : size);
+}
+
+SeriesTable scan_csv_file(const std::string& path, RowVisitor& visitor, const CsvOptions& opt, ProgressSink* sink,
+                          const CancelToken* cancel) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error("is a folder, not a CSV file", path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open the file", path);
+  const auto size = std::filesystem::file_size(path, ec);
+  return scan_csv(in, std::filesystem::path(path).filename().string(), visitor, opt, sink, cancel, ec ? 0 : size);
 }
 
 }  // namespace weft::series

@@ -28,6 +28,11 @@ struct CsvOptions {
   bool allow_no_date = true;           // false: a file without a date column is refused
   std::size_t max_line_bytes = 1 << 20;
   std::size_t sample_lines = 64;       // lines looked at to detect delimiter, header, date and text columns
+  // parse_csv only: the most bytes the values table may take (rows × columns × 8). 0: the environment variable
+  // WEFT_CSV_MAX_BYTES if set, else half of MemAvailable in /proc/meminfo (the pipeline copies the table once
+  // or twice after reading), else no limit. A file past it is refused early, with the numbers, instead of the
+  // process being killed for memory.
+  std::uint64_t max_table_bytes = 0;
 };
 
 // The parsed file. Rows keep file order; the report (series/parse_report.h) checks order and regularity.
@@ -49,6 +54,26 @@ struct SeriesTable {
   // "ETTh1.csv line 812, column \"OT\"": the `where` of an Error about one cell.
   std::string where(std::size_t row, std::size_t col) const;
 };
+
+// Streaming ingest: what parse_csv does, without keeping rows. layout() comes once, before the first row, with
+// the table's dialect and columns (no rows); row() gets each data row in file order.
+class RowVisitor {
+ public:
+  virtual ~RowVisitor() = default;
+  virtual void layout(const SeriesTable&) {}
+  // `time` is null without a date column; `values` holds cols() numbers, NaN for a missing value.
+  virtual void row(std::int64_t line, const Timestamp* time, const double* values) = 0;
+};
+
+// Memory stays bounded by the visitor's (a line is at most max_line_bytes). Returns the layout with the final
+// blank_lines count and no rows. Same errors, progress and cancel as parse_csv.
+SeriesTable scan_csv(std::istream& in, std::string_view origin, RowVisitor&, const CsvOptions& = {},
+                     ProgressSink* sink = nullptr, const CancelToken* cancel = nullptr, std::uint64_t total_bytes = 0);
+SeriesTable scan_csv_file(const std::string& path, RowVisitor&, const CsvOptions& = {}, ProgressSink* sink = nullptr,
+                          const CancelToken* cancel = nullptr);
+
+// The effective max_table_bytes of `opt` (0: no limit) and where it comes from, for messages.
+std::uint64_t table_budget(const CsvOptions& opt, std::string* origin = nullptr);
 
 // `origin` names the source in messages. sink/cancel are optional: progress is reported by bytes read when
 // `total_bytes` is known, and cancelling stops between rows with weft::Cancelled.

@@ -1,5 +1,6 @@
 #include "series/date_time.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace weft::series {
@@ -30,11 +31,6 @@ void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
 
 bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-int days_in_month(int y, int m) {
-  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap(y) ? 29 : days[m - 1];
-}
-
 // Reads 1..max_digits digits; advances `pos`.
 bool read_int(std::string_view s, std::size_t& pos, int min_digits, int max_digits, int& out) {
   int n = 0, v = 0;
@@ -56,6 +52,53 @@ bool expect(std::string_view s, std::size_t& pos, char c) {
 }
 
 }  // namespace
+
+int days_in_month(int y, int m) {
+  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+bool is_month_end(Timestamp t) {
+  const CivilTime c = to_civil(t);
+  return c.day == days_in_month(c.year, c.month);
+}
+
+TimeStep TimeStep::from_seconds(std::int64_t s) {
+  TimeStep step;
+  if (s > 0 && s % kMonthSeconds == 0 && s / kMonthSeconds <= 120000)
+    step.months = static_cast<int>(s / kMonthSeconds);
+  else
+    step.seconds = s;
+  return step;
+}
+
+Timestamp advance(Timestamp t, const TimeStep& step, std::int64_t n) {
+  if (step.months <= 0) return t + n * step.seconds;
+  const CivilTime c = to_civil(t);
+  const std::int64_t day_seconds = t - days_from_civil(c.year, c.month, c.day) * 86400;
+  const std::int64_t index = std::int64_t(c.year) * 12 + (c.month - 1) + n * step.months;
+  const std::int64_t year = index >= 0 ? index / 12 : -((-index + 11) / 12);
+  const int month = static_cast<int>(index - year * 12) + 1;
+  const int last = days_in_month(static_cast<int>(year), month);
+  const int day = step.month_end ? last : std::min(step.day > 0 ? step.day : c.day, last);
+  return days_from_civil(year, month, day) * 86400 + day_seconds;
+}
+
+TimeStep series_step(const std::vector<Timestamp>& time, std::int64_t step_seconds) {
+  TimeStep step = TimeStep::from_seconds(step_seconds);
+  if (!step.calendar() || time.empty()) return step;
+  // A row that is not a month end gives the anchor day; rows that all are month ends anchor on month ends. The
+  // last 24 rows of a calendar series always include a month longer than the anchor day unless it is the 31st
+  // (then both readings agree) or the data is yearly in February (a Feb 28 in a leap year then tells).
+  for (std::size_t i = time.size() > 24 ? time.size() - 24 : 0; i < time.size(); ++i)
+    if (!is_month_end(time[i])) step.day = to_civil(time[i]).day;
+  step.month_end = step.day == 0;
+  return step;
+}
+
+std::string format_step(const TimeStep& s) {
+  return s.months > 0 ? format_duration(s.months * kMonthSeconds) : format_duration(s.seconds);
+}
 
 Timestamp to_timestamp(const CivilTime& c) {
   return days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 + c.second;
@@ -124,6 +167,11 @@ std::string format_timestamp(Timestamp t) {
 
 std::string format_duration(std::int64_t s) {
   if (s <= 0) return std::to_string(s) + " s";
+  if (s % kMonthSeconds == 0 && s / kMonthSeconds <= 120000) {
+    const std::int64_t months = s / kMonthSeconds;
+    if (months % 12 == 0) return std::to_string(months / 12) + (months == 12 ? " year" : " years");
+    return std::to_string(months) + (months == 1 ? " month" : " months");
+  }
   std::string out;
   auto add = [&](std::int64_t v, const char* one, const char* many) {
     if (v == 0) return;

@@ -6,7 +6,11 @@
 
 namespace weft::series {
 
-FutureForecast forecast_future(Forecaster& model, const ProtocolData& p, std::int64_t step) {
+FutureForecast forecast_future(Forecaster& model, const ProtocolData& p, std::int64_t step_seconds) {
+  return forecast_future(model, p, series_step(p.time, step_seconds));
+}
+
+FutureForecast forecast_future(Forecaster& model, const ProtocolData& p, const TimeStep& step) {
   const ModelConfig& c = model.config();
   const std::size_t L = static_cast<std::size_t>(c.seq_len), H = static_cast<std::size_t>(c.pred_len), N = p.cols();
   if (static_cast<std::size_t>(c.enc_in) != N)
@@ -16,7 +20,7 @@ FutureForecast forecast_future(Forecaster& model, const ProtocolData& p, std::in
     throw Error("the data has " + std::to_string(p.rows) + " rows, fewer than the lookback " + std::to_string(L),
                 "forecast");
   const bool dated = !p.time.empty() && !p.marks.empty();
-  if (dated && step <= 0) throw Error("the time step of the data is unknown", "forecast");
+  if (dated && !step.known()) throw Error("the time step of the data is unknown", "forecast");
 
   FutureForecast f;
   f.columns = p.columns;
@@ -26,7 +30,7 @@ FutureForecast forecast_future(Forecaster& model, const ProtocolData& p, std::in
 
   torch::Tensor x_mark, dec_mark;
   if (dated) {
-    for (std::size_t h = 1; h <= H; ++h) f.time.push_back(p.time.back() + static_cast<Timestamp>(h) * step);
+    for (std::size_t h = 1; h <= H; ++h) f.time.push_back(advance(p.time.back(), step, static_cast<std::int64_t>(h)));
     const std::size_t K = p.marks.size() / p.rows;
     x_mark = torch::from_blob(const_cast<float*>(p.marks.data() + first * K),
                               {1, static_cast<int64_t>(L), static_cast<int64_t>(K)}).clone();

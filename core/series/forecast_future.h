@@ -19,7 +19,10 @@ struct FutureForecast {
   double at(std::size_t step, std::size_t col) const { return values[step * columns.size() + col]; }
 };
 
-// `step_seconds` is the series' step (ParseReport::step); ignored without dates.
+// `step` is the series' step (ParseReport::time_step); ignored without dates. Future timestamps are
+// advance(last, step, h): calendar steps continue by months (month ends stay month ends).
+FutureForecast forecast_future(Forecaster&, const ProtocolData&, const TimeStep& step);
+// `step_seconds` is ParseReport::step (a calendar step as months × kMonthSeconds, see series_step).
 FutureForecast forecast_future(Forecaster&, const ProtocolData&, std::int64_t step_seconds);
 
 }  // namespace weft::series

@@ -49,16 +49,30 @@ FillSummary make_regular(SeriesTable& t, const ParseReport& r, FillMethod method
                     std::to_string(t.rows()) + " (first: " + (r.issues.empty() ? std::string("?") : r.issues.front()) +
                     "); check the dates",
                 t.source);
+  // The re-gridded copy must fit too (wide files): the same budget as reading (CsvOptions::max_table_bytes).
+  std::string budget_origin;
+  const std::uint64_t budget = table_budget({}, &budget_origin);
+  const double need = double(t.rows() + r.missing_steps) * double(t.cols()) * 8.0;
+  if (budget && r.gaps && need > double(budget))
+    throw Error("filling the gaps needs a copy of " + std::to_string(t.rows() + r.missing_steps) + " rows × " +
+                    std::to_string(t.cols()) + " columns × 8 bytes = " +
+                    std::to_string(static_cast<std::uint64_t>(need / 1e6)) + " MB, over the limit of " +
+                    std::to_string(budget / 1000000) + " MB (" + budget_origin + ")",
+                t.source);
   const std::size_t m = t.cols();
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  if (r.gaps) {  // re-grid: a NaN row at every missing step, so the fill below covers both cases
+  const TimeStep step = r.time_step.known() ? r.time_step : TimeStep::from_seconds(r.step);
+  if (r.gaps && step.known()) {  // re-grid: a NaN row at every missing step, so the fill below covers both cases
     std::vector<double> values;
     std::vector<Timestamp> time;
     std::vector<std::int64_t> lines;
     values.reserve((t.rows() + r.missing_steps) * m);
     for (std::size_t i = 0; i < t.rows(); ++i) {
       if (i > 0) {
-        for (Timestamp ts = t.time[i - 1] + r.step; ts < t.time[i]; ts += r.step) {
+        // From the previous row, k steps at once: calendar steps clamp to month ends without drifting.
+        for (std::int64_t k = 1;; ++k) {
+          const Timestamp ts = advance(t.time[i - 1], step, k);
+          if (ts >= t.time[i]) break;
           time.push_back(ts);
           lines.push_back(t.lines[i]);
           values.insert(values.end(), m, nan);

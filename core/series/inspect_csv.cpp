@@ -1,5 +1,6 @@
 #include "series/inspect_csv.h"
 
+#include <memory>
 #include <sstream>
 
 namespace weft::series {
@@ -63,6 +64,16 @@ std::string CsvInspectResult::to_text() const {
   return o.str();
 }
 
+namespace {
+
+struct ReportStream : RowVisitor {
+  std::unique_ptr<ReportBuilder> builder;
+  void layout(const SeriesTable& t) override { builder = std::make_unique<ReportBuilder>(t); }
+  void row(std::int64_t line, const Timestamp* time, const double* values) override { builder->add(line, time, values); }
+};
+
+}  // namespace
+
 CsvInspectResult run_csv_inspect(const CsvInspectRequest& req, ProgressSink& sink, const CancelToken& cancel) {
   req.validate();
   CsvInspectResult res;
@@ -70,13 +81,16 @@ CsvInspectResult run_csv_inspect(const CsvInspectRequest& req, ProgressSink& sin
   CsvOptions opt;
   opt.delimiter = req.delimiter;
   opt.date_column = req.date_column;
-  const SeriesTable table = read_csv(req.path, opt, &sink, &cancel);
+  // One streaming pass into the report: memory stays bounded whatever the file's size (no values table).
+  ReportStream stream;
+  const SeriesTable layout = scan_csv_file(req.path, stream, opt, &sink, &cancel);
   sink.progress(1.0, "reading CSV");
-  res.report = make_report(table);
+  res.report = stream.builder->finish();
   if (req.seq_len > 0) {
     res.split_checked = true;
     try {
-      res.splits = standard_splits(table.rows(), req.seq_len, req.pred_len, split_rule_for(table.source), table.source);
+      res.splits = standard_splits(res.report.rows, req.seq_len, req.pred_len, split_rule_for(layout.source),
+                                   layout.source);
     } catch (const Error& e) {
       res.split_error = e.what_part();
     }

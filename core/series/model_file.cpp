@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/safetensors.h"
 #include "common/torch_bridge.h"
+#include "series/date_time.h"
 
 namespace weft::series {
 
@@ -14,7 +15,10 @@ constexpr const char* kFormat = "weft-forecast-model/1";
 
 void save_forecast_model(const std::string& path, Forecaster& model, const ForecastModelInfo& info) {
   const Json meta = {{"config", info.config.to_json()}, {"columns", info.columns}, {"mean", info.mean},
-                     {"scale", info.scale}, {"step_seconds", info.step_seconds}, {"request", info.request}, {"intervals", info.intervals}};
+                     {"scale", info.scale}, {"step_seconds", info.step_seconds},
+                     // monthly data: step_seconds is months × kMonthSeconds, which older readers take as ~a month
+                     {"step_months", TimeStep::from_seconds(info.step_seconds).months},
+                     {"request", info.request}, {"intervals", info.intervals}};
   write_safetensors(path, named_tensors_of(model.module()), {{"format", kFormat}, {"weft_forecast", meta.dump()}});
 }
 
@@ -36,6 +40,8 @@ LoadedForecastModel load_forecast_model(const std::string& path) {
     out.info.mean = meta.at("mean").get<std::vector<double>>();
     out.info.scale = meta.at("scale").get<std::vector<double>>();
     out.info.step_seconds = meta.value("step_seconds", std::int64_t{0});
+    const int months = meta.value("step_months", 0);  // the calendar step, when there is one, is the truth
+    if (months > 0) out.info.step_seconds = TimeStep{0, months, false}.nominal_seconds();
     out.info.request = meta.value("request", Json());
     out.info.intervals = meta.value("intervals", Json());
   } catch (const nlohmann::json::exception& e) {

@@ -16,7 +16,8 @@ struct ForecastModelInfo {
   ModelConfig config;
   std::vector<std::string> columns;  // in model order (target last under the 70/10/20 rule)
   std::vector<double> mean, scale;   // train-split scaler, per column
-  std::int64_t step_seconds = 0;     // the series' step (0: no dates)
+  std::int64_t step_seconds = 0;     // the series' step (0: no dates); calendar steps as months × kMonthSeconds,
+                                     // stored as "step_seconds" plus "step_months" (absent in older files)
   Json request;                      // the training request
   Json intervals;                    // IntervalCalibration::to_json() (null until calibrated)
 };

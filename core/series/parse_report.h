@@ -3,6 +3,7 @@
 // timestamps and missing values, each problem with the line where it first occurs.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,10 @@ struct ParseReport {
   std::string first_missing;           // where the first missing value is ("x.csv line 9, column \"OT\"")
 
   Timestamp first = 0, last = 0;
-  std::int64_t step = 0;               // the most common positive step in seconds (0: unknown)
+  // The most common positive step. Monthly, quarterly and yearly data (every row on the same day of the month
+  // and time, or every row on a month end) get a calendar step of whole months.
+  TimeStep time_step;
+  std::int64_t step = 0;               // time_step.nominal_seconds(): seconds, or months × kMonthSeconds (0: unknown)
   std::size_t gaps = 0;                // steps that are a multiple (> 1) of `step`
   std::size_t missing_steps = 0;       // rows those gaps leave out
   std::size_t irregular = 0;           // positive steps that are not a multiple of `step`
@@ -44,5 +48,24 @@ struct ParseReport {
 };
 
 ParseReport make_report(const SeriesTable&);
+
+// The report built row by row, keeping per-column summaries and a histogram of steps (each step size with its
+// count and first few lines) but no values, so that a file of any size is reported in bounded memory:
+// run_csv_inspect streams a file through it, make_report feeds it a table.
+class ReportBuilder {
+ public:
+  explicit ReportBuilder(const SeriesTable& layout);  // source, dialect and columns; rows are not read
+  ~ReportBuilder();
+  ReportBuilder(const ReportBuilder&) = delete;
+  ReportBuilder& operator=(const ReportBuilder&) = delete;
+
+  // `time` is null without a date column; `values` has one entry per numeric column, NaN when missing.
+  void add(std::int64_t line, const Timestamp* time, const double* values);
+  ParseReport finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
 
 }  // namespace weft::series

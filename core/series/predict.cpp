@@ -31,10 +31,11 @@ void append_real(const torch::Tensor& t, const Scaler& s, std::vector<double>& o
   for (int64_t i = 0; i < c.numel(); ++i) out.push_back(s.inverse(double(v[i]), std::size_t(i) % n));
 }
 
+// Past the end, rows continue the series' step: `step` is nominal seconds, months for a calendar step.
 std::int64_t time_of_row(const ProtocolData& p, std::size_t row, std::int64_t step) {
   if (p.time.empty()) return std::int64_t(row);
   if (row < p.rows) return p.time[row];
-  return p.time.back() + std::int64_t(row - p.rows + 1) * step;
+  return advance(p.time.back(), series_step(p.time, step), std::int64_t(row - p.rows + 1));
 }
 
 void add_bands(ForecastBlock& block, const IntervalCalibration* cal, const torch::Tensor& pred,

@@ -1,8 +1,12 @@
 // CSV ingest: the shared benchmark files parse with the right shape and step, and malformed input of every kind
 // gives a weft::Error that names the file, line and column instead of crashing.
 #include <QtTest/QtTest>
+#include <QTemporaryDir>
 
 #include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 
@@ -34,6 +38,27 @@ std::string error_of(const std::string& text, const std::string& name = "test.cs
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// The report as run_csv_inspect builds it: one streaming pass, no values table.
+struct ReportStream : RowVisitor {
+  std::unique_ptr<ReportBuilder> builder;
+  void layout(const SeriesTable& t) override { builder = std::make_unique<ReportBuilder>(t); }
+  void row(std::int64_t line, const Timestamp* time, const double* values) override { builder->add(line, time, values); }
+};
+
+ParseReport streamed_report(const std::string& path) {
+  ReportStream s;
+  scan_csv_file(path, s, {});
+  return s.builder->finish();
+}
+
+// Resident memory now, from /proc/self/status (0 where it cannot be read).
+long rss_kb() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  return 0;
+}
 
 }  // namespace
 
@@ -252,6 +277,107 @@ class TestSeriesCsv : public QObject {
     weft::CancelToken cancel;
     cancel.request(weft::CancelToken::Mode::Now);
     QVERIFY_THROWS_EXCEPTION(weft::Cancelled, parse_csv(in, "big.csv", {}, nullptr, &cancel));
+  }
+
+  // The streaming report (run_csv_inspect's) is the table's report, field for field.
+  void streamed_report_matches_table_report() {
+    for (const char* name : {"ETTh1.csv", "exchange_rate.csv", "national_illness.csv"}) {
+      const auto streamed = streamed_report(kData + name).to_json();
+      const auto full = make_report(read_csv(kData + name)).to_json();
+      QVERIFY2(streamed == full, name);
+    }
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("gaps.csv").toStdString();
+    std::ofstream(path) << "date,a,b\n2020-01-01 00:00,1,10\n2020-01-01 01:00,,11\n2020-01-01 02:37,3,NaN\n"
+                           "2020-01-01 02:37,3,1\n2020-01-01 05:37,6,14\n";
+    const ParseReport r = streamed_report(path);
+    QCOMPARE(r.to_json(), make_report(read_csv(path)).to_json());
+    QCOMPARE(r.missing_values, size_t(2));
+    QCOMPARE(r.out_of_order, size_t(1));
+    QCOMPARE(r.irregular + r.gaps, size_t(2));
+  }
+
+  // A file of a few tens of MB is reported with memory that does not grow with it (the values would take
+  // rows × 3 × 8 bytes = 24 MB in a table; the streaming report keeps summaries and a step histogram only).
+  // The 1 GB measurement, by hand (about 14 M rows of 8 columns; delete the file afterwards):
+  //   python3 -c 'import datetime as d;t=d.datetime(2000,1,1);f=open("/tmp/big.csv","w");f.write("date,"+
+  //     ",".join("c%d"%k for k in range(7))+"\n");[f.write(f"{t+d.timedelta(minutes=i):%Y-%m-%d %H:%M:%S}"+
+  //     ",1.25"*7+"\n") for i in range(14_000_000)]'
+  //   /usr/bin/time -v build/app/weft forecast inspect /tmp/big.csv   # "Maximum resident set size"
+  void streamed_report_has_bounded_memory() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("big.csv").toStdString();
+    const int n = 1000000;
+    {
+      std::ofstream out(path);
+      out << "date,a,b,OT\n";
+      char line[96];
+      for (int i = 0; i < n; ++i) {
+        const int gap = i >= 500000 ? 3600 : 0;  // one gap of an extra hour half way
+        std::snprintf(line, sizeof line, "%s,%d.25,%d,-%d.5\n", format_timestamp(Timestamp(i) * 60 + gap).c_str(),
+                      i % 977, i % 13, i % 101);
+        out << line;
+      }
+    }
+    const long before = rss_kb();
+    long peak = before;
+    struct Sampling : ReportStream {
+      long* peak;
+      std::size_t rows = 0;
+      void row(std::int64_t line, const Timestamp* time, const double* values) override {
+        ReportStream::row(line, time, values);
+        if ((++rows & 0xffff) == 0) *peak = std::max(*peak, rss_kb());
+      }
+    } s;
+    s.peak = &peak;
+    QElapsedTimer timer;
+    timer.start();
+    const SeriesTable layout = scan_csv_file(path, s, {});
+    const ParseReport r = s.builder->finish();
+    const double secs = timer.elapsed() / 1000.0;
+    QCOMPARE(r.rows, size_t(n));
+    QCOMPARE(r.step, std::int64_t(60));
+    QCOMPARE(r.gaps, size_t(1));
+    QCOMPARE(r.missing_steps, size_t(60));  // 1 h + 1 min apart: 60 one-minute steps missing
+    QCOMPARE(r.columns.size(), size_t(3));
+    QCOMPARE(r.columns[0].max, 976.25);
+    QCOMPARE(r.columns[2].min, -100.5);
+    QVERIFY(layout.rows() == 0 && layout.values.empty());
+    const double mb = QFileInfo(QString::fromStdString(path)).size() / 1e6;
+    qInfo("streamed %d rows (%.1f MB) in %.2f s: %.0f rows/s, RSS grew by %ld kB", n, mb, secs, n / secs, peak - before);
+    if (before > 0) QVERIFY2(peak - before < 8 * 1024, "RSS grew by more than 8 MB while streaming");
+  }
+
+  // A table that would not fit is refused early, with the numbers, instead of the process being killed.
+  void table_over_the_memory_cap_is_refused() {
+    std::string csv = "date,a,b\n";
+    for (int i = 0; i < 5000; ++i) csv += format_timestamp(Timestamp(i) * 3600) + ",1,2\n";
+    CsvOptions o;
+    o.max_table_bytes = 40000;  // 2500 rows × 2 columns × 8 bytes
+    std::istringstream in(csv);
+    try {
+      parse_csv(in, "huge.csv", o, nullptr, nullptr, csv.size());
+      QFAIL("the cap must refuse the file");
+    } catch (const weft::Error& e) {
+      const std::string m = e.what();
+      qInfo("%s", m.c_str());
+      // At the first row, estimated from the sample's bytes per line: about 5000 rows, 80 kB.
+      QVERIFY(contains(m, "huge.csv line 2: about "));
+      const double estimate = std::atof(m.c_str() + m.find("about ") + 6);
+      QVERIFY2(estimate > 4500 && estimate < 5500, m.c_str());
+      QVERIFY(contains(m, " rows × 2 columns × 8 bytes = 8"));
+      QVERIFY(contains(m, " kB of values would not fit in memory"));
+      QVERIFY(contains(m, "the limit is 40 kB (the configured cap)"));
+    }
+    o.max_table_bytes = 100000;  // room for the table: accepted
+    QCOMPARE(parse(csv, "ok.csv", o).rows(), size_t(5000));
+    // The environment variable, as a user or a test of the whole pipeline would set it.
+    qputenv("WEFT_CSV_MAX_BYTES", "1000");
+    QVERIFY(contains(error_of(csv, "env.csv"), "(WEFT_CSV_MAX_BYTES)"));
+    qputenv("WEFT_CSV_MAX_BYTES", "lots");
+    QVERIFY(contains(error_of(csv, "env.csv"), "WEFT_CSV_MAX_BYTES: \"lots\" is not a number of bytes"));
+    qunsetenv("WEFT_CSV_MAX_BYTES");
+    QVERIFY(table_budget({}) > 0);  // half of MemAvailable on Linux
   }
 
   void streaming_many_rows() {

@@ -156,7 +156,8 @@ class TestSeriesPredict : public QObject {
     r.interval_scaling = "lookback-volatility";
     const TrainResult scaled = train_forecaster(r, sink, cancel);
     QCOMPARE(fixed.test.mse, scaled.test.mse);  // same model: only the intervals differ
-    const QString msg = QString("80 %%: fixed %1, scaled %2").arg(fixed.test_coverage[0]).arg(scaled.test_coverage[0]);
+    const QString msg = QString("80 %: fixed %1, scaled %2").arg(fixed.test_coverage[0]).arg(scaled.test_coverage[0]);
+    qInfo("%s", qPrintable(msg));
     QVERIFY2(fixed.test_coverage[0] < 0.6, qPrintable(msg));
     QVERIFY2(std::abs(scaled.test_coverage[0] - 0.8) < 0.1, qPrintable(msg));
   }
