@@ -22,6 +22,9 @@ packages=(
   clang libclang-rt-14-dev
   # side-by-side benchmarks against the papers' official Python code
   python3-torch
+  # printable web meshes: OpenVDB (SDF → watertight mesh; its headers need Boost and TBB), lib3mf (3MF export);
+  # admesh and prusa-slicer check the exported files in tests (prusa-slicer pulls ~580 MB with its GUI libraries)
+  libopenvdb-dev libboost-dev libtbb-dev lib3mf-dev admesh prusa-slicer
 )
 
 if [[ "${1:-}" == "--list" ]]; then

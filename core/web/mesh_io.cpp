@@ -1,0 +1,335 @@
+#include "web/mesh_io.h"
+
+#include <Model/COM/NMR_DLLInterfaces.h>  // lib3mf 1.8 C API (Debian's lib3mf-dev)
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+
+namespace weft::web {
+
+namespace {
+
+using V = std::array<float, 3>;
+
+V facet_normal(const TriMesh& m, const std::array<std::uint32_t, 3>& t) {
+  const V &a = m.vertices[t[0]], &b = m.vertices[t[1]], &c = m.vertices[t[2]];
+  const float u[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]}, w[3] = {c[0] - a[0], c[1] - a[1], c[2] - a[2]};
+  V n = {u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]};
+  const float len = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+  if (len > 0) n = {n[0] / len, n[1] / len, n[2] / len};
+  return n;
+}
+
+// Little-endian whatever the host: STL is defined that way.
+char* put_u32(char* p, std::uint32_t v) {
+  p[0] = char(v & 0xff), p[1] = char((v >> 8) & 0xff), p[2] = char((v >> 16) & 0xff), p[3] = char(v >> 24);
+  return p + 4;
+}
+char* put_f32(char* p, float f) {
+  std::uint32_t v;
+  std::memcpy(&v, &f, 4);
+  return put_u32(p, v);
+}
+std::uint32_t get_u32(const unsigned char* p) {
+  return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[3]) << 24;
+}
+float get_f32(const unsigned char* p) {
+  const std::uint32_t v = get_u32(p);
+  float f;
+  std::memcpy(&f, &v, 4);
+  return f;
+}
+
+bool ends_with(const std::string& s, const char* suffix) {
+  const std::size_t n = std::strlen(suffix);
+  if (s.size() < n) return false;
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::tolower(static_cast<unsigned char>(s[s.size() - n + i])) != suffix[i]) return false;
+  return true;
+}
+
+// Welds vertices with bit-identical coordinates, as an STL reader must to recover the connectivity.
+class Welder {
+ public:
+  explicit Welder(TriMesh& m) : m_(m) {}
+  std::uint32_t add(const V& v) {
+    Key k;
+    std::memcpy(k.bits, v.data(), sizeof k.bits);
+    auto [it, inserted] = index_.try_emplace(k, std::uint32_t(m_.vertices.size()));
+    if (inserted) m_.vertices.push_back(v);
+    return it->second;
+  }
+
+ private:
+  struct Key {
+    std::uint32_t bits[3];
+    bool operator==(const Key& o) const { return std::memcmp(bits, o.bits, sizeof bits) == 0; }
+  };
+  struct Hash {
+    std::size_t operator()(const Key& k) const {
+      return (std::size_t(k.bits[0]) * 73856093u) ^ (std::size_t(k.bits[1]) * 19349663u) ^ (std::size_t(k.bits[2]) * 83492791u);
+    }
+  };
+  TriMesh& m_;
+  std::unordered_map<Key, std::uint32_t, Hash> index_;
+};
+
+// lib3mf 1.x reports errors through return codes; turn them into weft::Errors with its message.
+void check3mf(LIB3MFRESULT rc, NMR::PLib3MFBase* instance, const char* what, const std::string& path) {
+  if (rc == LIB3MF_OK) return;
+  std::string msg = std::string("lib3mf: ") + what + " failed (code " + std::to_string(rc) + ")";
+  if (instance) {
+    DWORD code = 0;
+    LPCSTR text = nullptr;
+    if (NMR::lib3mf_getlasterror(instance, &code, &text) == LIB3MF_OK && text && *text) msg += ": " + std::string(text);
+  }
+  throw Error(msg, path);
+}
+
+// Releases a lib3mf handle when it goes out of scope.
+struct Handle3mf {
+  NMR::PLib3MFBase* p = nullptr;
+  ~Handle3mf() {
+    if (p) NMR::lib3mf_release(p);
+  }
+};
+
+}  // namespace
+
+MeshFormat parse_mesh_format(std::string_view name) {
+  if (name == "stl" || name == "binary-stl") return MeshFormat::StlBinary;
+  if (name == "ascii-stl") return MeshFormat::StlAscii;
+  if (name == "obj") return MeshFormat::Obj;
+  if (name == "3mf") return MeshFormat::ThreeMf;
+  throw Error("unknown mesh format \"" + std::string(name) + "\" (choose stl, ascii-stl, 3mf or obj)", "format");
+}
+
+const char* mesh_format_name(MeshFormat f) {
+  switch (f) {
+    case MeshFormat::StlBinary: return "stl";
+    case MeshFormat::StlAscii: return "ascii-stl";
+    case MeshFormat::Obj: return "obj";
+    case MeshFormat::ThreeMf: return "3mf";
+  }
+  return "?";
+}
+
+MeshFormat mesh_format_for_path(const std::string& path) {
+  if (ends_with(path, ".stl")) return MeshFormat::StlBinary;
+  if (ends_with(path, ".obj")) return MeshFormat::Obj;
+  if (ends_with(path, ".3mf")) return MeshFormat::ThreeMf;
+  throw Error("cannot tell the mesh format from the name (use .stl, .3mf or .obj, or give the format)", path);
+}
+
+void write_stl_binary(const std::string& path, const TriMesh& m) {
+  if (m.triangles.size() > 0xffffffffull) throw Error("too many triangles for STL", path);
+  write_file_atomic(path, [&m](std::ostream& out) {
+    char header[80] = {};
+    // Must not start with "solid": some readers would take the file for ASCII.
+    std::snprintf(header, sizeof header, "weft studio web mesh, units mm, %zu triangles", m.triangles.size());
+    out.write(header, 80);
+    char count[4];
+    put_u32(count, std::uint32_t(m.triangles.size()));
+    out.write(count, 4);
+    // Records are packed in parallel a window at a time (50 MB), then written in one go.
+    constexpr std::size_t kWindow = 1 << 20;
+    std::vector<char> buf(std::min(kWindow, m.triangles.size()) * 50);
+    for (std::size_t w = 0; w < m.triangles.size(); w += kWindow) {
+      const std::size_t n = std::min(kWindow, m.triangles.size() - w);
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1 << 13), [&](const auto& range) {
+        char* p = buf.data() + range.begin() * 50;
+        for (std::size_t t = w + range.begin(); t < w + range.end(); ++t) {
+          const auto& tri = m.triangles[t];
+          const V nrm = facet_normal(m, tri);
+          for (float f : nrm) p = put_f32(p, f);
+          for (int k = 0; k < 3; ++k)
+            for (float f : m.vertices[tri[k]]) p = put_f32(p, f);
+          *p++ = 0, *p++ = 0;  // attribute byte count
+        }
+      });
+      out.write(buf.data(), std::streamsize(n * 50));
+    }
+  });
+}
+
+void write_stl_ascii(const std::string& path, const TriMesh& m) {
+  write_file_atomic(path, [&m](std::ostream& out) {
+    char line[160];
+    out << "solid weft_web\n";
+    for (const auto& t : m.triangles) {
+      const V n = facet_normal(m, t);
+      // %.9g: every float survives the round trip, so the reader welds exactly what was written.
+      std::snprintf(line, sizeof line, "  facet normal %.9g %.9g %.9g\n    outer loop\n", n[0], n[1], n[2]);
+      out << line;
+      for (int k = 0; k < 3; ++k) {
+        const V& v = m.vertices[t[k]];
+        std::snprintf(line, sizeof line, "      vertex %.9g %.9g %.9g\n", v[0], v[1], v[2]);
+        out << line;
+      }
+      out << "    endloop\n  endfacet\n";
+    }
+    out << "endsolid weft_web\n";
+  });
+}
+
+void write_obj(const std::string& path, const TriMesh& m) {
+  write_file_atomic(path, [&m](std::ostream& out) {
+    char line[128];
+    out << "# weft studio web mesh, units mm\n";
+    for (const auto& v : m.vertices) {
+      std::snprintf(line, sizeof line, "v %.9g %.9g %.9g\n", v[0], v[1], v[2]);
+      out << line;
+    }
+    for (const auto& t : m.triangles) {
+      std::snprintf(line, sizeof line, "f %u %u %u\n", t[0] + 1, t[1] + 1, t[2] + 1);
+      out << line;
+    }
+  });
+}
+
+void write_3mf(const std::string& path, const TriMesh& m) {
+  using namespace NMR;
+  Handle3mf model, mesh, item, writer;
+  check3mf(lib3mf_createmodel(&model.p), nullptr, "create model", path);
+  check3mf(lib3mf_model_setunit(model.p, MODELUNIT_MILLIMETER), model.p, "set unit", path);
+  check3mf(lib3mf_model_addmeshobject(model.p, &mesh.p), model.p, "add mesh", path);
+  check3mf(lib3mf_object_setnameutf8(mesh.p, "weft web"), mesh.p, "name mesh", path);
+  std::vector<MODELMESHVERTEX> verts(m.vertices.size());
+  for (std::size_t i = 0; i < verts.size(); ++i)
+    for (int k = 0; k < 3; ++k) verts[i].m_fPosition[k] = m.vertices[i][k];
+  std::vector<MODELMESHTRIANGLE> tris(m.triangles.size());
+  for (std::size_t i = 0; i < tris.size(); ++i)
+    for (int k = 0; k < 3; ++k) tris[i].m_nIndices[k] = m.triangles[i][k];
+  check3mf(lib3mf_meshobject_setgeometry(mesh.p, verts.data(), DWORD(verts.size()), tris.data(), DWORD(tris.size())),
+           mesh.p, "set geometry", path);
+  check3mf(lib3mf_model_addbuilditem(model.p, mesh.p, nullptr, &item.p), model.p, "add build item", path);
+  check3mf(lib3mf_model_querywriter(model.p, "3mf", &writer.p), model.p, "create writer", path);
+  // Into memory first, then through the atomic writer: lib3mf's own file writer would leave a partial file.
+  ULONG64 size = 0;
+  check3mf(lib3mf_writer_getstreamsize(writer.p, &size), writer.p, "measure", path);
+  std::string bytes(size, '\0');
+  check3mf(lib3mf_writer_writetobuffer(writer.p, reinterpret_cast<BYTE*>(bytes.data()), size), writer.p, "write", path);
+  write_file_atomic(path, bytes);
+}
+
+void write_mesh(const std::string& path, const TriMesh& m, MeshFormat f) {
+  switch (f) {
+    case MeshFormat::StlBinary: return write_stl_binary(path, m);
+    case MeshFormat::StlAscii: return write_stl_ascii(path, m);
+    case MeshFormat::Obj: return write_obj(path, m);
+    case MeshFormat::ThreeMf: return write_3mf(path, m);
+  }
+}
+
+TriMesh read_stl(const std::string& path) {
+  const std::string data = read_file(path);
+  TriMesh m;
+  Welder weld(m);
+  const auto* u = reinterpret_cast<const unsigned char*>(data.data());
+  if (data.size() >= 84 && 84 + 50ull * get_u32(u + 80) == data.size()) {
+    const std::uint32_t n = get_u32(u + 80);
+    m.triangles.reserve(n);
+    for (std::uint32_t t = 0; t < n; ++t) {
+      const unsigned char* p = u + 84 + 50ull * t + 12;
+      std::array<std::uint32_t, 3> tri;
+      for (int k = 0; k < 3; ++k) tri[k] = weld.add({get_f32(p + 12 * k), get_f32(p + 12 * k + 4), get_f32(p + 12 * k + 8)});
+      m.triangles.push_back(tri);
+    }
+    return m;
+  }
+  if (data.compare(0, 5, "solid") != 0) throw Error("neither a binary STL (size does not match) nor ASCII STL", path);
+  std::size_t pos = 0, corner = 0;
+  std::array<std::uint32_t, 3> tri{};
+  while ((pos = data.find("vertex", pos)) != std::string::npos) {
+    pos += 6;
+    const char* p = data.c_str() + pos;
+    char* end = nullptr;
+    V v;
+    for (int k = 0; k < 3; ++k) {
+      v[k] = std::strtof(p, &end);
+      if (end == p) throw Error("a vertex line has fewer than 3 numbers", path + ", byte " + std::to_string(pos));
+      p = end;
+    }
+    pos = std::size_t(p - data.c_str());
+    tri[corner++] = weld.add(v);
+    if (corner == 3) m.triangles.push_back(tri), corner = 0;
+  }
+  if (corner) throw Error("the last facet has fewer than 3 vertices", path);
+  return m;
+}
+
+TriMesh read_obj(const std::string& path) {
+  const std::string data = read_file(path);
+  TriMesh m;
+  std::size_t pos = 0, line_no = 0;
+  while (pos < data.size()) {
+    std::size_t eol = data.find('\n', pos);
+    if (eol == std::string::npos) eol = data.size();
+    const std::string line = data.substr(pos, eol - pos);
+    pos = eol + 1;
+    ++line_no;
+    const std::string where = path + ", line " + std::to_string(line_no);
+    if (line.rfind("v ", 0) == 0) {
+      V v;
+      if (std::sscanf(line.c_str() + 2, "%f %f %f", &v[0], &v[1], &v[2]) != 3) throw Error("bad vertex", where);
+      m.vertices.push_back(v);
+    } else if (line.rfind("f ", 0) == 0) {
+      std::vector<std::uint32_t> idx;
+      const char* p = line.c_str() + 2;
+      char* end = nullptr;
+      for (long i; (i = std::strtol(p, &end, 10)), end != p; p = end) {
+        while (*end && *end != ' ' && *end != '\t') ++end;  // skip /vt/vn
+        const long k = i < 0 ? long(m.vertices.size()) + i : i - 1;
+        if (k < 0 || k >= long(m.vertices.size())) throw Error("face index " + std::to_string(i) + " out of range", where);
+        idx.push_back(std::uint32_t(k));
+      }
+      if (idx.size() < 3) throw Error("a face needs at least 3 vertices", where);
+      for (std::size_t k = 1; k + 1 < idx.size(); ++k) m.triangles.push_back({idx[0], idx[k], idx[k + 1]});
+    }
+  }
+  return m;
+}
+
+TriMesh read_3mf(const std::string& path) {
+  using namespace NMR;
+  Handle3mf model, reader, it;
+  check3mf(lib3mf_createmodel(&model.p), nullptr, "create model", path);
+  check3mf(lib3mf_model_queryreader(model.p, "3mf", &reader.p), model.p, "create reader", path);
+  check3mf(lib3mf_reader_readfromfileutf8(reader.p, path.c_str()), reader.p, "read", path);
+  check3mf(lib3mf_model_getmeshobjects(model.p, &it.p), model.p, "list meshes", path);
+  TriMesh m;
+  BOOL more = 0;
+  while (lib3mf_resourceiterator_movenext(it.p, &more) == LIB3MF_OK && more) {
+    Handle3mf mesh;
+    check3mf(lib3mf_resourceiterator_getcurrent(it.p, &mesh.p), it.p, "get mesh", path);
+    DWORD nv = 0, nt = 0;
+    check3mf(lib3mf_meshobject_getvertexcount(mesh.p, &nv), mesh.p, "count vertices", path);
+    check3mf(lib3mf_meshobject_gettrianglecount(mesh.p, &nt), mesh.p, "count triangles", path);
+    std::vector<MODELMESHVERTEX> verts(nv);
+    std::vector<MODELMESHTRIANGLE> tris(nt);
+    if (nv) check3mf(lib3mf_meshobject_getvertices(mesh.p, verts.data(), nv, nullptr), mesh.p, "get vertices", path);
+    if (nt) check3mf(lib3mf_meshobject_gettriangleindices(mesh.p, tris.data(), nt, nullptr), mesh.p, "get triangles", path);
+    const auto base = std::uint32_t(m.vertices.size());
+    for (const auto& v : verts) m.vertices.push_back({v.m_fPosition[0], v.m_fPosition[1], v.m_fPosition[2]});
+    for (const auto& t : tris) m.triangles.push_back({base + t.m_nIndices[0], base + t.m_nIndices[1], base + t.m_nIndices[2]});
+  }
+  return m;
+}
+
+TriMesh read_mesh(const std::string& path) {
+  switch (mesh_format_for_path(path)) {
+    case MeshFormat::Obj: return read_obj(path);
+    case MeshFormat::ThreeMf: return read_3mf(path);
+    default: return read_stl(path);
+  }
+}
+
+}  // namespace weft::web
