@@ -64,7 +64,7 @@ class ForecastCommands final : public CommandGroup {
 
     bench_ = f->add_subcommand("bench", "reproduce the protocol table: train and test every model × horizon");
     auto& b = bench_req_;
-    bench_->add_option("CSV", b.csvs, "benchmark CSVs (ETTh1.csv, exchange_rate.csv, ... or your own)")->required();
+    bench_->add_option("CSV", b.csvs, "benchmark CSVs (ETTh1.csv, exchange_rate.csv, ... or your own)");
     bench_->add_option("--models", b.models, "models (default: all five)")->delimiter(',');
     bench_->add_option("--horizons", b.horizons, "horizons (default: 96,192,336,720)")->delimiter(',');
     bench_->add_option("--lookback", b.seq_len, "input length L (published tables: 96)");
@@ -74,6 +74,7 @@ class ForecastCommands final : public CommandGroup {
     bench_->add_option("--results", b.results, "JSON-lines file: finished runs are kept there and reused");
     bench_->add_option("--models-dir", b.models_dir, "keep every trained model in this folder");
     bench_->add_flag("--markdown", markdown_, "print the table as Markdown");
+    bench_->add_flag("--table-only", table_only_, "print the table of the --results file without training");
     bench_->add_flag("--json", json_, "print the result as JSON");
   }
 
@@ -142,6 +143,11 @@ class ForecastCommands final : public CommandGroup {
   }
 
   void bench(Context& ctx) {
+    if (table_only_) {
+      if (bench_req_.results.empty()) throw Error("--table-only needs --results FILE", "weft forecast bench");
+      std::cout << series::bench_table(series::read_bench_rows(bench_req_.results), markdown_);
+      return;
+    }
     bench_req_.threads = ctx.threads;
     const auto r = series::run_protocol_bench(bench_req_, ctx.sink, ctx.cancel);
     std::cout << (json_ ? r.to_json().dump(2) + "\n" : series::bench_table(r.rows, markdown_));
@@ -150,7 +156,7 @@ class ForecastCommands final : public CommandGroup {
   CLI::App *inspect_ = nullptr, *train_ = nullptr, *predict_ = nullptr, *bench_ = nullptr;
   series::PredictRequest predict_req_;
   series::BenchRequest bench_req_;
-  bool markdown_ = false;
+  bool markdown_ = false, table_only_ = false;
   series::CsvInspectRequest inspect_req_;
   series::TrainRequest train_req_;
   std::string delimiter_;

@@ -1,6 +1,8 @@
 #include "series/protocol_bench.h"
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -230,6 +232,36 @@ BenchResult run_protocol_bench(const BenchRequest& request, ProgressSink& sink, 
         if (cancel.stop_after_current()) return result;
       }
   return result;
+}
+
+std::vector<BenchRow> read_bench_rows(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot read the results file", path);
+  std::vector<BenchRow> rows;
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    if (line.empty()) continue;
+    try {
+      rows.push_back(BenchRow::from_json(Json::parse(line).at("row")));
+    } catch (const std::exception&) {
+      throw Error("line " + std::to_string(n) + " is not a result row", path);
+    }
+  }
+  // Runs land in the file in the order they finished; the table groups them by dataset and model (in order of
+  // first appearance) with horizons ascending.
+  auto first_seen = [&](auto field) {
+    std::map<std::string, std::size_t> order;
+    for (const BenchRow& r : rows) order.emplace(field(r), order.size());
+    return order;
+  };
+  const auto data_order = first_seen([](const BenchRow& r) { return r.dataset; });
+  const auto model_order = first_seen([](const BenchRow& r) { return r.model; });
+  std::stable_sort(rows.begin(), rows.end(), [&](const BenchRow& a, const BenchRow& b) {
+    return std::make_tuple(data_order.at(a.dataset), model_order.at(a.model), a.horizon) <
+           std::make_tuple(data_order.at(b.dataset), model_order.at(b.model), b.horizon);
+  });
+  return rows;
 }
 
 std::string bench_table(const std::vector<BenchRow>& rows, bool md) {

@@ -55,6 +55,9 @@ struct BenchResult {
 
 BenchResult run_protocol_bench(const BenchRequest&, ProgressSink&, const CancelToken&);
 
+// Every row of a results file, in file order (the table of what has been run so far, without training).
+std::vector<BenchRow> read_bench_rows(const std::string& path);
+
 // Per dataset × model: every horizon and the average, ours vs published, as plain text or Markdown.
 std::string bench_table(const std::vector<BenchRow>&, bool markdown);
 
