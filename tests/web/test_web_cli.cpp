@@ -11,24 +11,13 @@
 #include "common/progress_sink.h"
 #include "web/graph_files.h"
 #include "web/paper_dataset.h"
+#include "web_cli_in_process.h"
 #include "web_commands.h"
 
 using namespace weft::web;
+using weft::web::testing::weft_web;
 
 namespace {
-
-// Parses `args` (after the program name) like weft does and runs the web command; returns what it printed.
-std::string weft_web(std::vector<std::string> args) {
-  CLI::App app{"test"};
-  web_cli::Options o;
-  web_cli::add_commands(app, o);
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes the arguments reversed
-  app.parse(reversed);
-  if (!web_cli::selected(o)) return "(not selected)";
-  std::ostringstream out;
-  web_cli::run(o, out, false);
-  return out.str();
-}
 
 std::string temp_path(const std::string& name) {
   return QDir::temp().filePath(QString::fromStdString("weft_webcli_" + std::to_string(QCoreApplication::applicationPid()) +

@@ -13,25 +13,15 @@
 #include "web/mesh_io.h"
 #include "web/printability.h"
 #include "web/web_generator.h"
+#include "web_cli_in_process.h"
 #include "web_commands.h"
 #include "test_web_mesh_support.h"
 
 using namespace weft::web;
+using weft::web::testing::weft_web;
 using weft::web::testing::temp_path;
 
 namespace {
-
-std::string weft_web(std::vector<std::string> args) {
-  CLI::App app{"test"};
-  web_cli::Options o;
-  web_cli::add_commands(app, o);
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes the arguments reversed
-  app.parse(reversed);
-  if (!web_cli::selected(o)) return "(not selected)";
-  std::ostringstream out;
-  web_cli::run(o, out, false);
-  return out.str();
-}
 
 bool exists(const std::string& path) { return std::ifstream(path).good(); }
 
