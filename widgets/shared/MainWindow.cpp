@@ -24,6 +24,9 @@
 #ifdef WEFT_HAVE_SERIES
 #include "series/ForecastPanel.h"
 #endif
+#ifdef WEFT_HAVE_WEB
+#include "web/WebPanel.h"
+#endif
 
 namespace weft::studio {
 
@@ -51,6 +54,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   forecast_ = new ForecastPanel(runner_);
   tabs_->addTab(forecast_, tr("Forecast"));
 #endif
+#ifdef WEFT_HAVE_WEB
+  web_ = new WebPanel(runner_);
+  tabs_->addTab(web_, tr("Web"));
+#endif
   checkpoints_ = new CheckpointPanel(runner_);
   tabs_->addTab(checkpoints_, tr("Checkpoints"));
 
@@ -75,6 +82,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->showMessage(text, 10000);
   });
   connect(forecast_, &ForecastPanel::info, this, [this](const QString& text) {
+    log_->append(LogDock::Level::Info, text);
+    statusBar()->showMessage(text, 8000);
+  });
+#endif
+#ifdef WEFT_HAVE_WEB
+  router_->setHandler(DropKind::GraphFile, [this](const QString& path) {
+    tabs_->setCurrentWidget(web_);
+    web_->openGraph(path);
+  });
+  connect(web_, &WebPanel::problem, this, [this](const QString& text) {
+    log_->append(LogDock::Level::Error, text);
+    statusBar()->showMessage(text, 10000);
+  });
+  connect(web_, &WebPanel::info, this, [this](const QString& text) {
     log_->append(LogDock::Level::Info, text);
     statusBar()->showMessage(text, 8000);
   });
@@ -141,6 +162,9 @@ void MainWindow::applySettings(const StudioSettings& s) {
   runner_->setPreviewRate(s.previewRate);
 #ifdef WEFT_HAVE_SERIES
   forecast_->setOutputFolder(s.outputFolder.isEmpty() ? StudioSettings::defaultOutputFolder() : s.outputFolder);
+#endif
+#ifdef WEFT_HAVE_WEB
+  web_->setOutputFolder(s.outputFolder.isEmpty() ? StudioSettings::defaultOutputFolder() : s.outputFolder);
 #endif
   try {
     weft::resolve_device(s.device.toStdString());

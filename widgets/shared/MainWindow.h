@@ -15,6 +15,7 @@ class LogDock;
 class DropRouter;
 class CheckpointPanel;
 class ForecastPanel;
+class WebPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -29,6 +30,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs() const { return tabs_; }
   CheckpointPanel* checkpoints() const { return checkpoints_; }
   ForecastPanel* forecast() const { return forecast_; }  // null in a build without core/series
+  WebPanel* web() const { return web_; }                 // null in a build without core/web
   const StudioSettings& settings() const { return settings_; }
   void applySettings(const StudioSettings&);
 
@@ -50,6 +52,7 @@ class MainWindow : public QMainWindow {
   LogDock* log_;
   CheckpointPanel* checkpoints_;
   ForecastPanel* forecast_ = nullptr;
+  WebPanel* web_ = nullptr;
   QLabel* blasBanner_;
 };
 
