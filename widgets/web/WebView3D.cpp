@@ -182,10 +182,28 @@ void WebView3D::resetView() {
   }
   target_ = (lo + hi) * 0.5f;
   radius_ = std::max(0.5f * (hi - lo).length(), 1e-3f);
-  // The bounding sphere just inside the vertical field of view, with a margin.
-  distance_ = 1.15f * radius_ / std::sin(0.5f * kFovDeg * float(M_PI) / 180.f);
   yaw_ = -35.f;
   pitch_ = 25.f;
+  // Fit the 8 box corners as seen from this direction rather than the bounding sphere: webs are flat or long,
+  // and the sphere would leave them small in the middle of the view.
+  distance_ = 0.f;
+  const QMatrix4x4 rot = viewMatrix();  // distance 0: only the turn and the move to the target
+  const float tanV = std::tan(0.5f * kFovDeg * float(M_PI) / 180.f);
+  const float aspect = height() > 0 ? float(width()) / float(height()) : 4.f / 3.f;
+  const float tanH = tanV * aspect;
+  float need = 0.f;
+  auto fit = [&](const QVector3D& point) {
+    const QVector3D p = rot.map(point);  // camera looks down −z: a point at depth z needs d ≥ z + |x| / tan
+    need = std::max({need, p.z() + std::abs(p.x()) / tanH, p.z() + std::abs(p.y()) / tanV});
+  };
+  if (!showingMesh() && !nodes_.empty()) {
+    // The nodes themselves (cheap even for large assemblies): a curved web leaves most of its box empty.
+    for (size_t v = 0; v < nodes_.size() / 3; ++v) fit(QVector3D(nodes_[3 * v], nodes_[3 * v + 1], nodes_[3 * v + 2]));
+  } else {
+    for (int c = 0; c < 8; ++c) fit(QVector3D(c & 1 ? hi.x() : lo.x(), c & 2 ? hi.y() : lo.y(), c & 4 ? hi.z() : lo.z()));
+  }
+  distance_ = std::max(1.1f * need, 0.5f * radius_);
+  userMoved_ = false;
   update();
 }
 
@@ -237,7 +255,11 @@ void WebView3D::contextGone() {
   doneCurrent();
 }
 
-void WebView3D::resizeGL(int, int) {}
+void WebView3D::resizeGL(int, int) {
+  // A web set before the widget had its final size was framed for the wrong aspect: frame it again, unless the
+  // user has already moved the camera.
+  if (!userMoved_) resetView();
+}
 
 void WebView3D::uploadGraph() {
   nodeBuf_.bind();
@@ -334,6 +356,7 @@ void WebView3D::mouseMoveEvent(QMouseEvent* e) {
   } else {
     return;
   }
+  userMoved_ = true;
   update();
 }
 
@@ -342,6 +365,7 @@ void WebView3D::mouseDoubleClickEvent(QMouseEvent*) { resetView(); }
 void WebView3D::wheelEvent(QWheelEvent* e) {
   const float steps = e->angleDelta().y() / 120.f;
   distance_ = std::clamp(distance_ * std::pow(0.85f, steps), radius_ * 0.05f, radius_ * 50.f);
+  userMoved_ = true;
   update();
   e->accept();
 }

@@ -82,6 +82,7 @@ class WebView3D : public QOpenGLWidget, protected QOpenGLFunctions {
   QVector3D target_;
   float distance_ = 10.f, yaw_ = -35.f, pitch_ = 25.f, radius_ = 1.f;
   QPoint lastPos_;
+  bool userMoved_ = false;  // orbit/zoom/pan since the last fit: a resize then keeps the camera
 
   bool glReady_ = false;
   QString glInfo_;
