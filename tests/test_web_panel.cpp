@@ -5,6 +5,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QMimeData>
@@ -140,6 +141,7 @@ class TestWebPanel : public QObject {
       QSKIP(qPrintable("no usable OpenGL on this platform (" + QGuiApplication::platformName() + ": " +
                        (why.isEmpty() ? v->glInfo() : why) +
                        "); the ctest variant test_web_panel_xvfb checks the pixels under Xvfb"));
+    if (panel()->meshExportAvailable()) QVERIFY(v->showingMesh());  // the exported STL, lit
     const QImage mesh = v->grabFramebuffer();
     QVERIFY(!mesh.isNull());
     QVERIFY2(distinctColours(mesh) > 1, qPrintable(v->glInfo()));
@@ -149,6 +151,31 @@ class TestWebPanel : public QObject {
     QVERIFY2(distinctColours(graph) > 1, qPrintable(v->glInfo()));
     QVERIFY(v->framesDrawn() > 0);
     qInfo("%s", qPrintable(v->glInfo()));
+  }
+
+  void badFileIsReportedAndKeepsTheWeb() {
+    QFile bad(dir_.filePath("bad.json"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write(R"({"nodes": [[0, 0, 0], [1, 0, 0]], "edges": [[0, 5]]})");  // edge to a node that does not exist
+    bad.close();
+    const int before = panel()->view()->nodeCount();
+    QVERIFY(panel()->openGraph(bad.fileName()) != 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!panel()->busy(), 20000);
+    QVERIFY2(!panel()->errorText().isEmpty(), "a dangling edge must be reported");
+    QVERIFY2(panel()->errorText().contains("bad.json"), qPrintable(panel()->errorText()));
+    QCOMPARE(panel()->view()->nodeCount(), before);  // what was shown stays
+  }
+
+  void generatesSyntheticWeb() {
+    panel()->familyBox()->setCurrentIndex(1);  // sheet
+    panel()->nodesSpin()->setValue(50);
+    panel()->seedSpin()->setValue(3);
+    QVERIFY(panel()->generate() != 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!panel()->busy(), 20000);
+    QVERIFY2(panel()->errorText().isEmpty(), qPrintable(panel()->errorText()));
+    QCOMPARE(panel()->view()->nodeCount(), 50);
+    QVERIFY(!panel()->view()->showingMesh());  // a new web drops the old mesh
+    QCOMPARE(panel()->propertiesTable()->item(4, 1)->text().toInt(), 50);
   }
 
   void cleanupTestCase() { window_.reset(); }
