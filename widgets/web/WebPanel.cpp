@@ -15,6 +15,9 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
+#include <QWheelEvent>
+#include <QCoreApplication>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
@@ -236,6 +239,14 @@ void WebPanel::buildUi() {
   scroll->setWidgetResizable(true);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   scroll->setMinimumWidth(controls->sizeHint().width() + 20);
+  controlsScroll_ = scroll;
+  // The wheel over an unfocused spin box or combo scrolls the column instead of changing the value: with live
+  // preview on, a stray wheel turn would otherwise start an assembly the user never asked for.
+  for (QWidget* w : controls->findChildren<QWidget*>())
+    if (qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QComboBox*>(w)) {
+      w->setFocusPolicy(Qt::StrongFocus);
+      w->installEventFilter(this);
+    }
 
   // View + what is known about the web.
   source_ = new QLabel(tr("No web yet: open or drop a graph file, or generate one."));
@@ -280,6 +291,17 @@ void WebPanel::buildUi() {
   auto* layout = new QHBoxLayout(this);
   layout->addWidget(scroll);
   layout->addWidget(right, 1);
+}
+
+bool WebPanel::eventFilter(QObject* watched, QEvent* event) {
+  if (event->type() == QEvent::Wheel) {
+    auto* w = qobject_cast<QWidget*>(watched);
+    if (w && !w->hasFocus()) {
+      QCoreApplication::sendEvent(controlsScroll_->verticalScrollBar(), event);
+      return true;
+    }
+  }
+  return QWidget::eventFilter(watched, event);
 }
 
 QString WebPanel::errorText() const { return error_->isHidden() ? QString() : error_->text(); }

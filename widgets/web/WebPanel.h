@@ -14,6 +14,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QPlainTextEdit;
+class QScrollArea;
 class QPushButton;
 class QSpinBox;
 class QTableWidget;
@@ -61,6 +62,9 @@ class WebPanel : public QWidget {
   QDoubleSpinBox* sizeSpin() const { return size_; }
   QCheckBox* plateBox() const { return plate_; }
 
+ protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
+
  signals:
   void problem(const QString& text);
   void info(const QString& text);
@@ -88,6 +92,7 @@ class WebPanel : public QWidget {
   std::shared_ptr<const Shown> shown_;  // what the view and table show (the unit or an assembly)
   QTimer* liveTimer_;
 
+  QScrollArea* controlsScroll_;
   QLabel* error_;
   QLabel* source_;
   QPushButton* openButton_;
