@@ -24,24 +24,15 @@
 #include "series/LossChart.h"
 #include "shared/JobRunner.h"
 #include "shared/LogDock.h"
+#include "gui_drop.h"
 #include "shared/MainWindow.h"
 
 using namespace weft::studio;
+using weft::studio::testing::dropFile;
 
 namespace {
 
 const QString kSample = QStringLiteral(WEFT_SOURCE_DIR "/resources/data/ETTh1.csv");
-
-// As a real drag does: enter (the window accepts file URLs), then drop.
-void dropFile(MainWindow& w, const QString& path) {
-  QMimeData mime;
-  mime.setUrls({QUrl::fromLocalFile(path)});
-  QDragEnterEvent enter(QPoint(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-  QCoreApplication::sendEvent(&w, &enter);
-  QVERIFY(enter.isAccepted());
-  QDropEvent drop(QPointF(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-  QCoreApplication::sendEvent(&w, &drop);
-}
 
 QStringList readLines(const QString& path) {
   QFile f(path);

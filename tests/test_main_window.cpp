@@ -14,6 +14,7 @@
 #include "shared/JobRunner.h"
 #include "shared/JobsDock.h"
 #include "shared/LogDock.h"
+#include "gui_drop.h"
 #include "shared/MainWindow.h"
 #include "shared/SettingsDialog.h"
 
@@ -51,14 +52,7 @@ class TestMainWindow : public QObject {
     w.show();
     const QString file = QStringLiteral(WEFT_SHARED_DIR "/fixtures/var/transformer/weights.pth");
     const auto expected = weft::read_safetensors(WEFT_SHARED_DIR "/fixtures/var/transformer/weights.safetensors", false);
-    auto* mime = new QMimeData;
-    mime->setUrls({QUrl::fromLocalFile(file)});
-    // As a real drag does: enter (the window accepts file URLs), then drop.
-    QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
-    QCoreApplication::sendEvent(&w, &enter);
-    QVERIFY(enter.isAccepted());
-    QDropEvent drop(QPointF(100, 100), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
-    QCoreApplication::sendEvent(&w, &drop);
+    weft::studio::testing::dropFile(w, file);
     QTRY_COMPARE_WITH_TIMEOUT(w.checkpoints()->table()->rowCount(), int(expected.tensors.size()), 10000);
     QCOMPARE(w.checkpoints()->currentPath(), file);
     // The job went through the queue and is in the history with its parameters.
@@ -71,7 +65,6 @@ class TestMainWindow : public QObject {
         QCOMPARE(w.checkpoints()->table()->item(r, 1)->text(), QString("I64"));
       }
     QVERIFY(sawLvl);
-    delete mime;
   }
 
   void maliciousCheckpointIsRefusedClearly() {

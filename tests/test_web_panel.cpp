@@ -17,6 +17,7 @@
 #include <QtTest>
 #include <memory>
 
+#include "gui_drop.h"
 #include "shared/MainWindow.h"
 #include "web/WebPanel.h"
 #include "web/WebView3D.h"
@@ -24,19 +25,9 @@
 #include "web/web_generator.h"
 
 using namespace weft::studio;
+using weft::studio::testing::dropFile;
 
 namespace {
-
-// As a real drag does: enter (the window accepts file URLs), then drop.
-void dropFile(MainWindow& w, const QString& path) {
-  QMimeData mime;
-  mime.setUrls({QUrl::fromLocalFile(path)});
-  QDragEnterEvent enter(QPoint(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-  QCoreApplication::sendEvent(&w, &enter);
-  QVERIFY(enter.isAccepted());
-  QDropEvent drop(QPointF(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-  QCoreApplication::sendEvent(&w, &drop);
-}
 
 // More than one distinct colour among a sparse grid of pixels: something was drawn over the clear colour.
 int distinctColours(const QImage& img) {
