@@ -103,6 +103,9 @@ class TestForecastPanel : public QObject {
     QTest::mouseClick(panel->trainButton(), Qt::LeftButton);
     const quint64 trainId = panel->lastTrainJob();
     QVERIFY(trainId != 0);
+    // ETTh1 is a benchmark file: DLinear gets the learning rate of the script its published numbers come from.
+    QVERIFY2(w.runner()->record(trainId).spec.requestJson.contains("\"learning_rate\":0.005"),
+             qPrintable(w.runner()->record(trainId).spec.requestJson));
     QVERIFY(!panel->trainButton()->isEnabled());
     QVERIFY(panel->cancelButton()->isEnabled());
 
