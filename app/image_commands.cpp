@@ -3,10 +3,12 @@
 #include <optional>
 
 #include "commands.h"
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "image/edit.h"
 #include "image/generate.h"
 #include "image/result_files.h"
+#include "image/train_image.h"
 
 namespace weft::cli {
 
@@ -40,11 +42,31 @@ class ImageCommands final : public CommandGroup {
         ->delimiter(',')
         ->expected(4);
     edit_->add_flag("--outpaint", edit_req_.outpaint, "keep the box and repaint around it");
+
+    train_ = image->add_subcommand("train", "train a tokenizer and a VAR transformer into a model folder");
+    auto& t = train_req_;
+    train_->add_option("--data", t.data, "fashion-mnist, or a folder of pictures (sub-folders = classes)");
+    train_->add_option("-o,--out", t.out, "model folder (model.json, weights, checkpoints, loss logs)")->required();
+    train_->add_option("--stage", t.stage, "all | tokenizer | transformer");
+    train_->add_option("--config", config_file_, "model config JSON (default: the tiny 32 px config)");
+    train_->add_option("--limit", t.limit, "use at most this many training pictures (0: all)");
+    train_->add_option("--tokenizer-epochs", t.tokenizer_epochs, "epochs of tokenizer training");
+    train_->add_option("--transformer-epochs", t.transformer_epochs, "epochs of transformer training");
+    train_->add_option("--max-steps", t.max_steps, "stop each stage after this many steps (0: no cap)");
+    train_->add_option("--batch", t.batch, "pictures per step");
+    train_->add_option("--tokenizer-lr", t.tokenizer_lr, "tokenizer learning rate");
+    train_->add_option("--transformer-lr", t.transformer_lr, "transformer peak learning rate");
+    train_->add_option("--warmup", t.warmup_steps, "transformer warm-up steps");
+    train_->add_option("--class-dropout", t.class_dropout, "fraction of unconditional labels (for CFG)");
+    train_->add_option("--val-count", t.val_count, "held-out pictures for validation");
+    train_->add_option("--seed", t.seed, "64-bit seed (weights, shuffles, class dropout)");
+    train_->add_flag("--resume", t.resume, "continue from the folder's checkpoints");
   }
 
-  bool selected() const override { return generate_->parsed() || edit_->parsed(); }
+  bool selected() const override { return generate_->parsed() || edit_->parsed() || train_->parsed(); }
 
   void run(Context& ctx) override {
+    if (train_->parsed()) return run_train(ctx);
     const bool editing = edit_->parsed();
     auto req = edit_req_;
     if (box_.size() == 4) req.x0 = box_[0], req.y0 = box_[1], req.x1 = box_[2], req.y1 = box_[3];
@@ -70,7 +92,27 @@ class ImageCommands final : public CommandGroup {
   }
 
  private:
-  CLI::App *generate_ = nullptr, *edit_ = nullptr;
+  void run_train(Context& ctx) {
+    auto req = train_req_;
+    req.threads = ctx.threads;
+    if (!config_file_.empty()) req.config = parse_json(read_file(config_file_), config_file_);
+    const auto res = image::train_image_model(req, ctx.sink, ctx.cancel);
+    if (ctx.quiet) return;
+    for (const auto& s : res.skipped) std::printf("skipped %s\n", s.c_str());
+    std::printf("%s\n", res.data_description.c_str());
+    if (res.tokenizer_val_mse >= 0)
+      std::printf("tokenizer: %d steps, held-out MSE %.4f, %.0f %% of codes used\n", res.tokenizer_steps,
+                  res.tokenizer_val_mse, 100 * res.code_usage);
+    if (res.transformer_val_loss >= 0)
+      std::printf("transformer: %d steps, held-out cross-entropy %.3f nats/token, accuracy %.1f %%\n",
+                  res.transformer_steps, res.transformer_val_loss, 100 * res.transformer_val_accuracy);
+    if (!res.model_json.empty()) std::printf("wrote %s\n", res.model_json.c_str());
+    std::printf("%.1f s\n", res.seconds);
+  }
+
+  CLI::App *generate_ = nullptr, *edit_ = nullptr, *train_ = nullptr;
+  image::ImageTrainRequest train_req_;
+  std::string config_file_;
   image::EditRequest edit_req_;  // .generate holds the plain generate request too
   std::string out_ = ".", steps_dir_, preview_ = "full", from_;
   std::vector<double> box_;

@@ -75,7 +75,7 @@ torch::Tensor AdaLnBlockImpl::forward(const torch::Tensor& x, const torch::Tenso
   auto mod = shared_aln_ ? (ada_gss_ + cond) : ada_lin_->forward(torch::silu(cond)).view({-1, 1, 6, C_});
   auto m = mod.unbind(2);  // γ1, γ2, scale1, scale2, shift1, shift2
   auto ln = [&](const torch::Tensor& t) { return torch::layer_norm(t, {C_}, {}, {}, eps_); };
-  auto h = x + attn_->forward(ln(x).mul(m[2].add(1)).add_(m[4]), attn_bias, k_cache, v_cache).mul_(m[0]);
+  auto h = x + attn_->forward(ln(x).mul(m[2].add(1)).add_(m[4]), attn_bias, k_cache, v_cache).mul(m[0]);
   auto f = fc2_->forward(torch::gelu(fc1_->forward(ln(h).mul(m[3].add(1)).add_(m[5])), "tanh"));
   return h + f.mul(m[1]);
 }

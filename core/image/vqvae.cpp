@@ -28,7 +28,7 @@ VqvaeImpl::VqvaeImpl(const ModelConfig& cfg) : cfg_(cfg) {
   auto quantize = register_module("quantize", std::make_shared<torch::nn::Module>());
   embedding_ = quantize->register_module("embedding", torch::nn::Embedding(c.vocab_size, c.z_channels));
   // Code-usage statistics of tokenizer training; kept so official checkpoints load strictly.
-  quantize->register_buffer("ema_vocab_hit_SV", torch::zeros({scales(), c.vocab_size}));
+  vocab_hits_ = quantize->register_buffer("ema_vocab_hit_SV", torch::zeros({scales(), c.vocab_size}));
   // φ convs as the official Phi* classes: share_quant_resi 1 → PhiShared ("quant_resi.qresi"), 0 → PhiNonShared
   // (one per scale, "quant_resi.N"), K > 1 → PhiPartiallyShared ("quant_resi.qresi_ls.N"). A zero ratio means
   // nn.Identity there: no convs, φ(h) = h.
@@ -173,6 +173,45 @@ torch::Tensor VqvaeImpl::add_scale(int si, torch::Tensor& f_hat, const torch::Te
 torch::Tensor VqvaeImpl::fhat_to_img(const torch::Tensor& f_hat) {
   torch::NoGradGuard no_grad;
   return decoder_->forward(post_quant_conv_->forward(f_hat)).clamp_(-1, 1);
+}
+
+VqvaeImpl::TrainPass VqvaeImpl::train_pass(const torch::Tensor& img, double beta) {
+  auto f = features(img);
+  const auto B = f.size(0), C = f.size(1), H = f.size(2);
+  const auto f_ng = f.detach();
+  auto f_rest = f_ng.clone();
+  torch::Tensor f_hat = torch::zeros_like(f_ng);
+  TrainPass out;
+  out.vq_loss = torch::zeros({});
+  out.hits = torch::zeros({cfg_.vqvae.vocab_size});
+  const int K = scales();
+  for (int si = 0; si < K; ++si) {
+    const int pn = cfg_.patch_nums[si];
+    const bool last = si == K - 1;
+    torch::Tensor idx;
+    {
+      torch::NoGradGuard no_grad;
+      const auto& E = embedding_->weight;
+      auto z = (last ? f_rest : area_down(f_rest, pn)).permute({0, 2, 3, 1}).reshape({-1, C});
+      auto d = z.square().sum(1, true) + E.square().sum(1);
+      d.addmm_(z, E.t(), 1, -2);
+      idx = d.argmin(1);
+      auto hit = torch::bincount(idx, {}, cfg_.vqvae.vocab_size).to(torch::kFloat);
+      out.hits += hit;
+      if (is_training()) vocab_hits_[si].mul_(0.97).add_(hit.div(std::max<int64_t>(1, idx.numel())).mul(0.03));
+      if (last) out.residuals = z.clone();
+    }
+    auto h = embedding_->forward(idx.view({B, pn, pn})).permute({0, 3, 1, 2});
+    if (!last) h = bicubic_up(h.contiguous(), H);
+    h = phi(si, h.contiguous());
+    f_hat = f_hat + h;
+    f_rest = f_rest - h.detach();
+    out.vq_loss = out.vq_loss + torch::mse_loss(f_hat.detach(), f).mul(beta) + torch::mse_loss(f_hat, f_ng);
+  }
+  out.vq_loss = out.vq_loss / K;
+  auto f_st = (f_hat.detach() - f_ng) + f;  // straight-through: decoder gradient reaches the encoder
+  out.reconstruction = decoder_->forward(post_quant_conv_->forward(f_st));
+  return out;
 }
 
 }  // namespace weft::image

@@ -39,6 +39,17 @@ class VqvaeImpl : public torch::nn::Module {
   // Running f̂ after each scale (all at full latent size) from per-scale indices.
   std::vector<torch::Tensor> idx_to_fhat(const std::vector<torch::Tensor>& idx);
   torch::Tensor fhat_to_img(const torch::Tensor& f_hat);  // decoder(post_quant_conv(f̂)) clamped to [-1,1]
+
+  // Training pass (own code; the official tokenizer trainer is not public): residual quantization with gradients
+  // to the codebook and φ through ‖f̂ − sg(f)‖², to the encoder through β·‖sg(f̂) − f‖² (both averaged over
+  // scales, on the running f̂ as the official quantizer does), and straight-through from the decoder.
+  struct TrainPass {
+    torch::Tensor reconstruction;  // decoder output, unclamped, like the input in [-1, 1]
+    torch::Tensor vq_loss;         // scalar
+    torch::Tensor hits;            // (V) how often each code was chosen in this batch, all scales
+    torch::Tensor residuals;       // (N, Cvae) the latent vectors quantized at the last scale (code restarts)
+  };
+  TrainPass train_pass(const torch::Tensor& img, double beta);
   torch::Tensor idx_to_img(const std::vector<torch::Tensor>& idx) { return fhat_to_img(idx_to_fhat(idx).back()); }
 
   // One sampling step: adds scale `si`'s codes (B, pn²) to f̂ in place and returns the next scale's input
@@ -61,6 +72,7 @@ class VqvaeImpl : public torch::nn::Module {
   torch::nn::Embedding embedding_{nullptr};
   std::vector<torch::nn::Conv2d> phis_;
   std::vector<double> ticks_;
+  torch::Tensor vocab_hits_;  // quantize.ema_vocab_hit_SV (scales, V): smoothed code usage per scale
 };
 TORCH_MODULE(Vqvae);
 

@@ -1,0 +1,247 @@
+// Image training end to end on tiny data: picture folders (classes, bad files), Fashion-MNIST loading, the two
+// training stages, checkpoints, cancel + resume giving the same weights as an uninterrupted run, bad requests.
+#include <torch/torch.h>  // before Qt: Qt's `slots` macro breaks LibTorch headers
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "common/safetensors.h"
+#include "image/generate.h"
+#include "image/image_data.h"
+#include "image/png_io.h"
+#include "image/train_image.h"
+
+using namespace weft;
+using namespace weft::image;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct MetricSink : ProgressSink {
+  std::map<std::string, std::vector<double>> series;
+  std::function<void(const MetricPoint&)> on_metric;
+  void progress(double, std::string_view) override {}
+  void metric(const MetricPoint& p) override {
+    series[p.series].push_back(p.y);
+    if (on_metric) on_metric(p);
+  }
+};
+
+// 16 px pictures: "bright" ones are light discs on dark, "dark" ones dark squares on light; positions vary.
+PreviewImage picture(bool bright, int variant) {
+  PreviewImage img;
+  img.width = img.height = 16;
+  img.channels = 3;
+  img.pixels.resize(16 * 16 * 3);
+  const int cx = 5 + variant % 6, cy = 5 + (variant / 6) % 6;
+  for (int y = 0; y < 16; ++y)
+    for (int x = 0; x < 16; ++x) {
+      const bool inside = bright ? (x - cx) * (x - cx) + (y - cy) * (y - cy) < 12 : std::abs(x - cx) < 4 && std::abs(y - cy) < 4;
+      const uint8_t v = bright ? (inside ? 230 : 20) : (inside ? 30 : 220);
+      for (int c = 0; c < 3; ++c) img.pixels[size_t((y * 16 + x) * 3 + c)] = uint8_t(v + c * 10);
+    }
+  return img;
+}
+
+Json tiny_config() {
+  ModelConfig c;
+  c.patch_nums = {1, 2, 4};
+  c.vqvae.vocab_size = 32;
+  c.vqvae.z_channels = 8;
+  c.vqvae.ch = 32;
+  c.vqvae.ch_mult = {1, 1, 1};
+  c.vqvae.num_res_blocks = 1;
+  c.vqvae.using_sa = false;
+  c.vqvae.using_mid_sa = false;
+  c.var.depth = 1;
+  c.var.embed_dim = 32;
+  c.var.num_heads = 2;
+  return c.to_json();
+}
+
+}  // namespace
+
+class TestImageTrain : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir dir_;
+  std::string data_;
+
+  ImageTrainRequest request(const std::string& out) const {
+    ImageTrainRequest r;
+    r.data = data_;
+    r.out = dir_.filePath(QString::fromStdString(out)).toStdString();
+    r.config = tiny_config();
+    r.batch = 8;
+    r.tokenizer_epochs = 10;
+    r.transformer_epochs = 4;
+    r.warmup_steps = 5;
+    r.tokenizer_lr = 2e-3;
+    r.transformer_lr = 2e-3;
+    r.val_count = 8;
+    r.seed = 11;
+    return r;
+  }
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    data_ = dir_.filePath("pictures").toStdString();
+    for (const char* cls : {"bright", "dark"}) {
+      fs::create_directories(data_ + "/" + cls);
+      for (int i = 0; i < 36; ++i)
+        write_file_atomic(data_ + "/" + cls + "/" + std::to_string(i) + ".png",
+                          std::string_view(reinterpret_cast<const char*>(encode_png(picture(cls[0] == 'b', i)).data()),
+                                           encode_png(picture(cls[0] == 'b', i)).size()));
+    }
+    write_file_atomic(data_ + "/dark/broken.png", "\x89PNG\r\n\x1a\n but then nothing a decoder accepts");
+    write_file_atomic(data_ + "/bright/notes.txt", "not a picture");
+  }
+
+  void folderLoadsWithClassesAndReportsBadFiles() {
+    const ImageSet set = load_image_set({data_, 16, 3, 0});
+    QCOMPARE(set.count(), int64_t(72));
+    QCOMPARE(set.class_names, (std::vector<std::string>{"bright", "dark"}));
+    QCOMPARE(set.labels.eq(0).sum().item<int64_t>(), int64_t(36));
+    QCOMPARE(set.skipped.size(), size_t(2));
+    const std::string all = set.skipped[0] + set.skipped[1];
+    QVERIFY(all.find("broken.png") != std::string::npos && all.find("notes.txt") != std::string::npos);
+    // A bright picture's centre pixel is light, a dark one's dark: pixels and labels stay paired.
+    QVERIFY(set.images[0][0][10][10].item<int>() > 0);
+    QCOMPARE(load_image_set({data_, 16, 1, 10}).count(), int64_t(10));
+    QCOMPARE(load_image_set({data_, 16, 1, 10}).images.size(1), int64_t(1));
+  }
+
+  void fashionMnistLoads() {
+    if (!fs::exists(fashion_mnist_dir() + "/t10k-images-idx3-ubyte.gz"))
+      QSKIP("dataset-fashion-mnist is not installed");
+    const ImageSet set = load_image_set({"fashion-mnist:test", 32, 3, 100});
+    QCOMPARE(set.count(), int64_t(100));
+    QCOMPARE(set.images.sizes().vec(), (std::vector<int64_t>{100, 3, 32, 32}));
+    QCOMPARE(set.class_names.size(), size_t(10));
+    QVERIFY(set.labels.min().item<int64_t>() >= 0 && set.labels.max().item<int64_t>() <= 9);
+    QCOMPARE(set.images.slice(2, 0, 2).max().item<int>(), 0);  // the 2 px padding rows are black
+    QVERIFY(set.images.max().item<int>() > 200);                // and the garments are not
+    // The first test picture is an ankle boot (label 9) in the official file.
+    QCOMPARE(set.labels[0].item<int64_t>(), int64_t(9));
+  }
+
+  void truncatedFashionFileIsAnError() {
+    const std::string dir = dir_.filePath("fm").toStdString();
+    fs::create_directories(dir);
+    write_file_atomic(dir + "/t10k-images-idx3-ubyte.gz", std::string("\x00\x00\x08\x03\x00\x00\x00\x05", 8));
+    write_file_atomic(dir + "/t10k-labels-idx1-ubyte.gz", std::string("\x00\x00\x08\x01\x00\x00\x00\x05", 8));
+    qputenv("WEFT_FASHION_MNIST_DIR", QByteArray::fromStdString(dir));
+    try {
+      load_image_set({"fashion-mnist:test", 32, 3, 0});
+      QFAIL("a truncated IDX file was accepted");
+    } catch (const Error& e) {
+      QVERIFY(std::string(e.what()).find("t10k-images") != std::string::npos);
+    }
+    qunsetenv("WEFT_FASHION_MNIST_DIR");
+  }
+
+  void trainingLearnsAndTheModelGenerates() {
+    MetricSink sink;
+    CancelToken cancel;
+    auto req = request("model_a");
+    ImageTrainResult res;
+    try {
+      res = train_image_model(req, sink, cancel);
+    } catch (const std::exception& e) {
+      QFAIL(e.what());
+    }
+    QCOMPARE(res.skipped.size(), size_t(2));
+    QCOMPARE(res.tokenizer_steps, 10 * (int(72 - 7) / 8));  // 65 training pictures, 7 held out
+    const auto& tok = sink.series["tokenizer loss"];
+    const auto& var = sink.series["transformer loss"];
+    QVERIFY(tok.size() >= 4 && var.size() >= 4);
+    QVERIFY2(tok.back() < 0.5 * tok.front(), (std::to_string(tok.front()) + " → " + std::to_string(tok.back())).c_str());
+    QVERIFY2(var.back() < var.front() - 0.3, (std::to_string(var.front()) + " → " + std::to_string(var.back())).c_str());
+    QVERIFY(res.tokenizer_val_mse >= 0 && res.tokenizer_val_mse < 0.2);
+    QVERIFY(res.code_usage > 0 && res.code_usage <= 1);
+    QVERIFY(res.transformer_val_accuracy > 1.0 / 32);  // better than chance over 32 codes
+    QVERIFY(fs::exists(req.out + "/tokenizer_loss.csv") && fs::exists(req.out + "/transformer.ckpt.safetensors"));
+
+    GenerateRequest g;
+    g.model = res.model_json;
+    g.class_id = 1;
+    g.count = 2;
+    NullSink quiet;
+    const auto gen = generate(g, quiet, cancel);
+    QCOMPARE(gen.images.size(), size_t(2));
+    QCOMPARE(gen.images[0].width, 16);
+    const Json model = parse_json(read_file(res.model_json), "model");
+    QCOMPARE(model.at("class_names").get<std::vector<std::string>>(), (std::vector<std::string>{"bright", "dark"}));
+    QCOMPARE(model.at("training").at("weft").at("job").get<std::string>(), std::string("image-train"));
+  }
+
+  void cancelThenResumeEqualsUninterrupted() {
+    CancelToken cancel;
+    auto full = request("full");
+    full.max_steps = 12;
+    MetricSink quiet;
+    train_image_model(full, quiet, cancel);
+
+    auto part = request("part");
+    part.max_steps = 12;
+    MetricSink stopper;
+    CancelToken stop;
+    int seen = 0;
+    stopper.on_metric = [&](const MetricPoint& p) {
+      if (p.series == "transformer loss" && ++seen == 1) stop.request(CancelToken::Mode::Now);
+    };
+    QVERIFY_THROWS_EXCEPTION(Cancelled, train_image_model(part, stopper, stop));
+    QVERIFY(fs::exists(part.out + "/transformer.ckpt.safetensors"));
+    QVERIFY(!fs::exists(part.out + "/model.json"));
+    part.resume = true;
+    train_image_model(part, quiet, cancel);
+    for (const char* file : {"/vae.safetensors", "/var.safetensors"}) {
+      const auto a = read_safetensors(full.out + file).tensors, b = read_safetensors(part.out + file).tensors;
+      QCOMPARE(a.size(), b.size());
+      for (size_t i = 0; i < a.size(); ++i) {
+        QCOMPARE(a[i].name, b[i].name);
+        QVERIFY2(a[i].tensor.data == b[i].tensor.data, (std::string(file) + " " + a[i].name).c_str());
+      }
+    }
+  }
+
+  void badRequestsAreClearErrors() {
+    CancelToken cancel;
+    MetricSink sink;
+    auto r = request("bad");
+    r.stage = "everything";
+    QVERIFY_THROWS_EXCEPTION(Error, train_image_model(r, sink, cancel));
+    r = request("no_tokenizer");
+    r.stage = "transformer";
+    try {
+      train_image_model(r, sink, cancel);
+      QFAIL("transformer stage without a tokenizer was accepted");
+    } catch (const Error& e) {
+      QVERIFY(std::string(e.what()).find("tokenizer") != std::string::npos);
+    }
+    r = request("empty");
+    const std::string empty = dir_.filePath("empty_folder").toStdString();
+    fs::create_directories(empty);
+    write_file_atomic(empty + "/readme.txt", "nothing here");
+    r.data = empty;
+    try {
+      train_image_model(r, sink, cancel);
+      QFAIL("a folder without pictures was accepted");
+    } catch (const Error& e) {
+      QVERIFY(std::string(e.what()).find("no readable pictures") != std::string::npos);
+    }
+    r = request("json");
+    QVERIFY_THROWS_EXCEPTION(Error, ImageTrainRequest::from_json({{"out", "x"}, {"batch", 0}}));
+    QCOMPARE(ImageTrainRequest::from_json(r.to_json()).to_json(), r.to_json());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestImageTrain)
+#include "test_image_train.moc"
