@@ -4,9 +4,11 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMenu>
+#include <QPainter>
 #include <QPushButton>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 
 namespace weft::studio {
 
@@ -14,11 +16,25 @@ namespace {
 constexpr int kThumb = 96;
 constexpr int kKeyRole = Qt::UserRole + 1;
 
-QIcon thumbnail(const QImage& image) {
+// The thumbnail; a favourite gets a gold star in its corner.
+QIcon thumbnail(const QImage& image, bool favourite) {
   if (image.isNull()) return {};
   const bool enlarge = image.width() < kThumb && image.height() < kThumb;
-  return QIcon(QPixmap::fromImage(image.scaled(kThumb, kThumb, Qt::KeepAspectRatio,
-                                               enlarge ? Qt::FastTransformation : Qt::SmoothTransformation)));
+  QPixmap pm = QPixmap::fromImage(image.scaled(kThumb, kThumb, Qt::KeepAspectRatio,
+                                               enlarge ? Qt::FastTransformation : Qt::SmoothTransformation));
+  if (favourite) {
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    QPolygonF star;
+    for (int i = 0; i < 10; ++i) {
+      const double r = i % 2 ? 6.0 : 14.0, a = -M_PI / 2 + i * M_PI / 5;
+      star << QPointF(18 + r * std::cos(a), 18 + r * std::sin(a));
+    }
+    p.setPen(QPen(QColor(90, 60, 0), 1.5));
+    p.setBrush(QColor(255, 200, 40));
+    p.drawPolygon(star);
+  }
+  return QIcon(pm);
 }
 }  // namespace
 
@@ -26,7 +42,7 @@ ImageGallery::ImageGallery(QWidget* parent) : QWidget(parent) {
   list_ = new QListWidget;
   list_->setViewMode(QListView::IconMode);
   list_->setIconSize(QSize(kThumb, kThumb));
-  list_->setGridSize(QSize(kThumb + 28, kThumb + 38));
+  list_->setGridSize(QSize(kThumb + 52, kThumb + 40));
   list_->setResizeMode(QListView::Adjust);
   list_->setMovement(QListView::Static);
   list_->setWrapping(true);
@@ -139,9 +155,9 @@ void ImageGallery::rebuild(quint64 current) {
   int currentRow = -1;
   for (quint64 key : keys()) {
     const GalleryEntry* e = entry(key);
-    auto* item = new QListWidgetItem(thumbnail(e->image), (e->favourite ? QStringLiteral("★ ") : QString()) + e->title);
+    auto* item = new QListWidgetItem(thumbnail(e->image, e->favourite), e->title);
     item->setData(kKeyRole, key);
-    item->setToolTip(e->details);
+    item->setToolTip((e->favourite ? tr("★ Favourite\n") : QString()) + e->details);
     item->setTextAlignment(Qt::AlignHCenter | Qt::AlignTop);
     list_->addItem(item);
     if (key == current) currentRow = list_->count() - 1;
