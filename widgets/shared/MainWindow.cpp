@@ -21,6 +21,9 @@
 #include "shared/JobsDock.h"
 #include "shared/LogDock.h"
 #include "shared/SettingsDialog.h"
+#ifdef WEFT_HAVE_IMAGE
+#include "image/ImagePanel.h"
+#endif
 #ifdef WEFT_HAVE_SERIES
 #include "series/ForecastPanel.h"
 #endif
@@ -50,6 +53,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   tabs_ = new QTabWidget;
   tabs_->setDocumentMode(true);
+#ifdef WEFT_HAVE_IMAGE
+  image_ = new ImagePanel(runner_);
+  tabs_->addTab(image_, tr("Image"));
+#endif
 #ifdef WEFT_HAVE_SERIES
   forecast_ = new ForecastPanel(runner_);
   tabs_->addTab(forecast_, tr("Forecast"));
@@ -72,6 +79,22 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     tabs_->setCurrentWidget(checkpoints_);
     checkpoints_->open(path);
   });
+#ifdef WEFT_HAVE_IMAGE
+  // A PNG carrying a request restores its settings; any picture can be edited with the mask brush.
+  for (DropKind kind : {DropKind::PngWithMetadata, DropKind::Image})
+    router_->setHandler(kind, [this](const QString& path) {
+      tabs_->setCurrentWidget(image_);
+      image_->openImage(path);
+    });
+  connect(image_, &ImagePanel::problem, this, [this](const QString& text) {
+    log_->append(LogDock::Level::Error, text);
+    statusBar()->showMessage(text, 10000);
+  });
+  connect(image_, &ImagePanel::info, this, [this](const QString& text) {
+    log_->append(LogDock::Level::Info, text);
+    statusBar()->showMessage(text, 8000);
+  });
+#endif
 #ifdef WEFT_HAVE_SERIES
   router_->setHandler(DropKind::Csv, [this](const QString& path) {
     tabs_->setCurrentWidget(forecast_);
@@ -160,6 +183,9 @@ void MainWindow::applySettings(const StudioSettings& s) {
   settings_ = s;
   runner_->setThreads(s.threads);
   runner_->setPreviewRate(s.previewRate);
+#ifdef WEFT_HAVE_IMAGE
+  image_->setOutputFolder(s.outputFolder.isEmpty() ? StudioSettings::defaultOutputFolder() : s.outputFolder);
+#endif
 #ifdef WEFT_HAVE_SERIES
   forecast_->setOutputFolder(s.outputFolder.isEmpty() ? StudioSettings::defaultOutputFolder() : s.outputFolder);
 #endif

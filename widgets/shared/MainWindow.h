@@ -15,6 +15,7 @@ class LogDock;
 class DropRouter;
 class CheckpointPanel;
 class ForecastPanel;
+class ImagePanel;
 class WebPanel;
 
 class MainWindow : public QMainWindow {
@@ -29,6 +30,7 @@ class MainWindow : public QMainWindow {
   JobsDock* jobs() const { return jobs_; }
   QTabWidget* tabs() const { return tabs_; }
   CheckpointPanel* checkpoints() const { return checkpoints_; }
+  ImagePanel* image() const { return image_; }           // null in a build without core/image
   ForecastPanel* forecast() const { return forecast_; }  // null in a build without core/series
   WebPanel* web() const { return web_; }                 // null in a build without core/web
   const StudioSettings& settings() const { return settings_; }
@@ -51,6 +53,7 @@ class MainWindow : public QMainWindow {
   JobsDock* jobs_;
   LogDock* log_;
   CheckpointPanel* checkpoints_;
+  ImagePanel* image_ = nullptr;
   ForecastPanel* forecast_ = nullptr;
   WebPanel* web_ = nullptr;
   QLabel* blasBanner_;
