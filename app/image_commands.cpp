@@ -5,7 +5,9 @@
 #include "commands.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "image/classifier.h"
 #include "image/edit.h"
+#include "image/evaluate.h"
 #include "image/generate.h"
 #include "image/result_files.h"
 #include "image/train_image.h"
@@ -49,6 +51,8 @@ class ImageCommands final : public CommandGroup {
     train_->add_option("-o,--out", t.out, "model folder (model.json, weights, checkpoints, loss logs)")->required();
     train_->add_option("--stage", t.stage, "all | tokenizer | transformer");
     train_->add_option("--config", config_file_, "model config JSON (default: the tiny 32 px config)");
+    train_->add_option("--order", t.order, "next-scale (VAR) or raster (the token-by-token baseline)");
+    train_->add_option("--tokenizer", t.tokenizer, "reuse this vae.safetensors instead of training a tokenizer");
     train_->add_option("--limit", t.limit, "use at most this many training pictures (0: all)");
     train_->add_option("--tokenizer-epochs", t.tokenizer_epochs, "epochs of tokenizer training");
     train_->add_option("--transformer-epochs", t.transformer_epochs, "epochs of transformer training");
@@ -61,12 +65,36 @@ class ImageCommands final : public CommandGroup {
     train_->add_option("--val-count", t.val_count, "held-out pictures for validation");
     train_->add_option("--seed", t.seed, "64-bit seed (weights, shuffles, class dropout)");
     train_->add_flag("--resume", t.resume, "continue from the folder's checkpoints");
+
+    classifier_ = image->add_subcommand("classifier", "train the small judging classifier that `image eval` uses");
+    auto& k = classifier_req_;
+    classifier_->add_option("--data", k.data, "fashion-mnist, or a folder of pictures (sub-folders = classes)");
+    classifier_->add_option("-o,--out", k.out, "classifier .safetensors (usually next to the model.json)")->required();
+    classifier_->add_option("--size", k.size, "picture size in px (the model's)");
+    classifier_->add_option("--epochs", k.epochs, "training epochs");
+    classifier_->add_option("--seed", k.seed, "64-bit seed");
+
+    eval_ = image->add_subcommand("eval", "class-consistency and Fréchet distance of generated pictures");
+    auto& e = eval_req_;
+    eval_->add_option("--model", e.model, "model JSON")->required();
+    eval_->add_option("--classifier", e.classifier, "classifier file (default: classifier.safetensors next to the model)");
+    eval_->add_option("--reference", e.reference, "held-out real pictures (fashion-mnist:test or a folder)");
+    eval_->add_option("--train-data", e.train_data, "training pictures for the reference distances (\"\" to skip)");
+    eval_->add_option("--per-class", e.per_class, "generated pictures per class");
+    eval_->add_option("--cfg", e.cfg, "guidance at the last scale");
+    eval_->add_option("--top-k", e.top_k, "top-k (0: off)");
+    eval_->add_option("--top-p", e.top_p, "top-p (0: off)");
+    eval_->add_option("--seed", e.seed, "64-bit seed");
+    eval_->add_option("--json", eval_json_, "also write the result as JSON here");
   }
 
-  bool selected() const override { return generate_->parsed() || edit_->parsed() || train_->parsed(); }
+  bool selected() const override { return generate_->parsed() || edit_->parsed() || train_->parsed() || classifier_->parsed() || eval_->parsed();
+  }
 
   void run(Context& ctx) override {
     if (train_->parsed()) return run_train(ctx);
+    if (classifier_->parsed()) return run_classifier(ctx);
+    if (eval_->parsed()) return run_eval(ctx);
     const bool editing = edit_->parsed();
     auto req = edit_req_;
     if (box_.size() == 4) req.x0 = box_[0], req.y0 = box_[1], req.x1 = box_[2], req.y1 = box_[3];
@@ -110,7 +138,27 @@ class ImageCommands final : public CommandGroup {
     std::printf("%.1f s\n", res.seconds);
   }
 
-  CLI::App *generate_ = nullptr, *edit_ = nullptr, *train_ = nullptr;
+  void run_classifier(Context& ctx) {
+    auto req = classifier_req_;
+    req.threads = ctx.threads;
+    const auto res = image::train_classifier(req, ctx.sink, ctx.cancel);
+    if (!ctx.quiet)
+      std::printf("classifier: %d classes, held-out accuracy %.1f %%, %.1f s → %s\n", res.classes,
+                  100 * res.test_accuracy, res.seconds, req.out.c_str());
+  }
+
+  void run_eval(Context& ctx) {
+    auto req = eval_req_;
+    req.threads = ctx.threads;
+    const auto res = image::evaluate_image_model(req, ctx.sink, ctx.cancel);
+    if (!eval_json_.empty()) write_file_atomic(eval_json_, res.to_json().dump(2) + "\n");
+    if (!ctx.quiet) std::printf("%s", res.table().c_str());
+  }
+
+  CLI::App *generate_ = nullptr, *edit_ = nullptr, *train_ = nullptr, *classifier_ = nullptr, *eval_ = nullptr;
+  image::ClassifierTrainRequest classifier_req_;
+  image::ImageEvalRequest eval_req_;
+  std::string eval_json_;
   image::ImageTrainRequest train_req_;
   std::string config_file_;
   image::EditRequest edit_req_;  // .generate holds the plain generate request too

@@ -46,6 +46,7 @@ Json ModelConfig::to_json() const {
   Json t = {{"num_classes", var.num_classes}, {"depth", var.depth}, {"embed_dim", var.width()},
             {"num_heads", var.heads()}, {"mlp_ratio", var.mlp_ratio}, {"norm_eps", var.norm_eps},
             {"attn_l2_norm", var.attn_l2_norm}, {"shared_aln", var.shared_aln}};
+  if (var.raster) t["order"] = "raster";
   Json j = {{"patch_nums", patch_nums}, {"vqvae", q}, {"var", t}};
   if (!class_names.empty()) j["class_names"] = class_names;
   return j;
@@ -81,6 +82,9 @@ ModelConfig ModelConfig::from_json(const Json& j, const std::string& where) {
   v.norm_eps = json_get(t, "norm_eps", v.norm_eps, wt);
   v.attn_l2_norm = json_get(t, "attn_l2_norm", v.attn_l2_norm, wt);
   v.shared_aln = json_get(t, "shared_aln", v.shared_aln, wt);
+  const std::string order = json_get<std::string>(t, "order", "next-scale", wt);
+  if (order != "next-scale" && order != "raster") throw Error("var.order must be next-scale or raster", wt);
+  v.raster = order == "raster";
   c.validate(where);
   return c;
 }

@@ -33,6 +33,10 @@ struct VarConfig {
   double norm_eps = 1e-6;
   bool attn_l2_norm = true;
   bool shared_aln = false;
+  // Baseline for the next-scale claim: the same network and tokens, but predicted one token at a time in raster
+  // order (scale by scale, row by row) under a token-causal mask; the input of token t is the code of token t−1.
+  // JSON "order": "raster" (absent = next-scale, the official model).
+  bool raster = false;
 
   int width() const { return embed_dim > 0 ? embed_dim : 64 * depth; }
   int heads() const { return num_heads > 0 ? num_heads : depth; }

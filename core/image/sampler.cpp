@@ -64,25 +64,62 @@ SampleTrace sample(VarImpl& var, VqvaeImpl& vae, const SampleOptions& o, at::Gen
     }
   }
 
+  // Where editing teacher-forces the kept picture's tokens: per scale (B, pn²) bool.
+  auto forced = [&](int si) {
+    const int64_t pn = cfg.patch_nums[si];
+    auto force = at::upsample_bilinear2d(keep, {pn, pn}, false).gt(0.5).reshape({B, pn * pn});
+    if (pn * pn <= 3) force.fill_(true);  // too coarse to split: the kept image fixes the global layout
+    return force;
+  };
+  auto guidance = [&](int si) { return o.cfg * (K > 1 ? double(si) / double(K - 1) : 0.0); };
+
   SampleTrace trace;
   const int H = vae.latent_size();
   auto f_hat = torch::zeros({B, cfg.vqvae.z_channels, H, H});
   KvCache cache;
   auto x = var.start_tokens(cond);
+  if (cfg.var.raster) {
+    // The baseline: one token per step, scale by scale in raster order; the scale's codes join f̂ (and the
+    // preview) once the scale is complete, so previews stay comparable with next-scale sampling.
+    for (int si = 0; si < K; ++si) {
+      const int64_t n = int64_t(cfg.patch_nums[si]) * cfg.patch_nums[si];
+      auto idx = torch::empty({B, n}, torch::kLong);
+      const auto force = editing ? forced(si) : torch::Tensor();
+      std::vector<torch::Tensor> scale_logits;
+      for (int64_t i = 0; i < n; ++i) {
+        auto logits = var.step(x, cond, cache);
+        if (guided) {
+          const double t = guidance(si);
+          logits = (1 + t) * logits.slice(0, 0, B) - t * logits.slice(0, B, 2 * B);
+        }
+        if (o.record_logits) scale_logits.push_back(logits.clone());
+        auto tok = sample_top_k_top_p(logits, o.top_k, o.top_p, gen);  // (B, 1)
+        if (editing) tok = torch::where(force.slice(1, i, i + 1), o.keep_tokens[si].slice(1, i, i + 1), tok);
+        idx.slice(1, i, i + 1).copy_(tok);
+        const int next = var.scale_begin(si) + static_cast<int>(i) + 1;
+        if (next < var.tokens()) {
+          x = var.embed_tokens(next, vae.codebook().index_select(0, tok.view(-1)).view({B, 1, -1}));
+          if (guided) x = x.repeat({2, 1, 1});
+        }
+      }
+      if (o.record_logits) trace.logits.push_back(torch::cat(scale_logits, 1));
+      trace.idx.push_back(idx);
+      vae.add_scale(si, f_hat, idx);
+      if (after_scale) after_scale(si, f_hat);
+    }
+    trace.f_hat = f_hat;
+    trace.image = vae.fhat_to_img(f_hat).add_(1).mul_(0.5);
+    return trace;
+  }
   for (int si = 0; si < K; ++si) {
     auto logits = var.step(x, cond, cache);
     if (guided) {
-      const double t = o.cfg * (K > 1 ? double(si) / double(K - 1) : 0.0);
+      const double t = guidance(si);
       logits = (1 + t) * logits.slice(0, 0, B) - t * logits.slice(0, B, 2 * B);
     }
     if (o.record_logits) trace.logits.push_back(logits.clone());
     auto idx = sample_top_k_top_p(logits, o.top_k, o.top_p, gen);
-    if (editing) {
-      const int64_t pn = cfg.patch_nums[si];
-      auto force = at::upsample_bilinear2d(keep, {pn, pn}, false).gt(0.5).reshape({B, pn * pn});
-      if (pn * pn <= 3) force.fill_(true);  // too coarse to split: the kept image fixes the global layout
-      idx = torch::where(force, o.keep_tokens[si], idx);
-    }
+    if (editing) idx = torch::where(forced(si), o.keep_tokens[si], idx);
     trace.idx.push_back(idx);
     auto next = vae.add_scale(si, f_hat, idx);
     if (after_scale) after_scale(si, f_hat);

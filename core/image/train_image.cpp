@@ -76,6 +76,7 @@ ModelConfig tiny_image_config() {
 
 Json ImageTrainRequest::to_json() const {
   return {{"data", data}, {"limit", limit}, {"out", out}, {"stage", stage}, {"config", config},
+          {"order", order}, {"tokenizer", tokenizer},
           {"tokenizer_epochs", tokenizer_epochs}, {"transformer_epochs", transformer_epochs}, {"max_steps", max_steps},
           {"batch", batch}, {"tokenizer_lr", tokenizer_lr}, {"transformer_lr", transformer_lr},
           {"warmup_steps", warmup_steps}, {"weight_decay", weight_decay}, {"beta", beta},
@@ -86,6 +87,7 @@ Json ImageTrainRequest::to_json() const {
 ImageTrainRequest ImageTrainRequest::from_json(const Json& j) {
   ImageTrainRequest r;
 #define WEFT_FIELD(name) r.name = json_get(j, #name, r.name, kWhere)
+  WEFT_FIELD(order); WEFT_FIELD(tokenizer);
   WEFT_FIELD(data); WEFT_FIELD(limit); WEFT_FIELD(out); WEFT_FIELD(stage); WEFT_FIELD(tokenizer_epochs);
   WEFT_FIELD(transformer_epochs); WEFT_FIELD(max_steps); WEFT_FIELD(batch); WEFT_FIELD(tokenizer_lr);
   WEFT_FIELD(transformer_lr); WEFT_FIELD(warmup_steps); WEFT_FIELD(weight_decay); WEFT_FIELD(beta);
@@ -101,6 +103,8 @@ void ImageTrainRequest::validate() const {
   if (out.empty()) throw Error("no output folder given", kWhere);
   if (stage != "all" && stage != "tokenizer" && stage != "transformer")
     throw Error("stage must be all, tokenizer or transformer, not \"" + stage + "\"", kWhere);
+  if (order != "next-scale" && order != "raster") throw Error("order must be next-scale or raster", kWhere);
+  if (!tokenizer.empty() && stage == "tokenizer") throw Error("a given tokenizer leaves nothing to train in stage \"tokenizer\"", kWhere);
   if (limit < 0 || max_steps < 0 || val_count < 1) throw Error("limit and max_steps must be ≥ 0, val_count ≥ 1", kWhere);
   if (tokenizer_epochs < 1 || transformer_epochs < 1 || tokenizer_epochs > 10000 || transformer_epochs > 10000)
     throw Error("epochs must be between 1 and 10000", kWhere);
@@ -142,6 +146,7 @@ ImageTrainResult train_image_model(const ImageTrainRequest& req, ProgressSink& s
   sink.log(train_set.description);
   for (const auto& s : train_set.skipped) sink.log("skipped " + s);
   cfg.var.num_classes = static_cast<int>(train_set.class_names.size());
+  cfg.var.raster = req.order == "raster";
   cfg.class_names = train_set.class_names;
   cfg.validate(kWhere);
   res.request.config = cfg.to_json();
@@ -150,7 +155,12 @@ ImageTrainResult train_image_model(const ImageTrainRequest& req, ProgressSink& s
   fs::create_directories(req.out);
   const std::string vae_path = (fs::path(req.out) / "vae.safetensors").string();
   const std::string var_path = (fs::path(req.out) / "var.safetensors").string();
-  const bool do_tokenizer = req.stage != "transformer", do_transformer = req.stage != "tokenizer";
+  const bool do_tokenizer = req.stage != "transformer" && req.tokenizer.empty(), do_transformer = req.stage != "tokenizer";
+  if (!req.tokenizer.empty()) {
+    Vqvae check(cfg);
+    load_weights(*check, req.tokenizer);  // strict: refuses weights of another configuration, naming the tensor
+    if (fs::absolute(req.tokenizer) != fs::absolute(vae_path)) fs::copy_file(req.tokenizer, vae_path, fs::copy_options::overwrite_existing);
+  }
 
   torch::manual_seed(Rng::derive(req.seed, 1));  // initial tokenizer weights
   Vqvae vae(cfg);

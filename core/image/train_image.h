@@ -22,6 +22,8 @@ struct ImageTrainRequest {
   std::string out;                     // model folder (created)
   std::string stage = "all";           // "tokenizer", "transformer" (needs the folder's vae.safetensors) or "all"
   Json config;                         // ModelConfig JSON; null → tiny_image_config(); class count comes from the data
+  std::string order = "next-scale";    // "raster": train the token-by-token baseline (var.order) instead
+  std::string tokenizer;               // reuse these tokenizer weights (copied into the folder); skips that stage
   int tokenizer_epochs = 2;
   int transformer_epochs = 4;
   int max_steps = 0;                   // per stage, 0 = no cap (quick runs and tests)

@@ -122,6 +122,16 @@ std::vector<torch::Tensor> split_scales(const torch::Tensor& tokens_BL, const st
   return out;
 }
 
+// Teacher-forcing input: next-scale models see the running f̂ resized to each scale; raster models the codes of
+// the previous tokens.
+torch::Tensor teacher_input(VarImpl& var, VqvaeImpl& vae, const torch::Tensor& tokens_BL) {
+  torch::NoGradGuard no_grad;
+  const auto& cfg = var.config();
+  if (!cfg.var.raster) return vae.idx_to_var_input(split_scales(tokens_BL, cfg.patch_nums));
+  const auto B = tokens_BL.size(0), L = tokens_BL.size(1);
+  return vae.codebook().index_select(0, tokens_BL.slice(1, 0, L - 1).reshape(-1)).view({B, L - 1, -1});
+}
+
 // All pictures → their token sequences (N, L), in chunks, without gradients.
 torch::Tensor tokenise(VqvaeImpl& vae, const torch::Tensor& images_u8, const StageContext& ctx) {
   torch::NoGradGuard no_grad;
@@ -237,7 +247,7 @@ TransformerOutcome train_transformer(VarImpl& var, VqvaeImpl& vae, const StageDa
     const int64_t N = val_tokens.size(0);
     for (int64_t i = 0; i < N; i += 128) {
       auto tok = val_tokens.slice(0, i, std::min(N, i + 128));
-      auto x = vae.idx_to_var_input(split_scales(tok, cfg.patch_nums));
+      auto x = teacher_input(var, vae, tok);
       auto logits = var.forward(data.val_labels.slice(0, i, std::min(N, i + 128)), x).view({-1, V});
       nll += F::cross_entropy(logits, tok.reshape(-1), F::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
       correct += (logits.argmax(1) == tok.reshape(-1)).sum().item<double>();
@@ -265,11 +275,7 @@ TransformerOutcome train_transformer(VarImpl& var, VqvaeImpl& vae, const StageDa
     auto gen = cpu_generator(Rng::derive(req.seed, 0x434c4153ull + std::uint64_t(step)));
     auto drop = torch::rand({labels.size(0)}, gen) < req.class_dropout;
     labels = torch::where(drop, torch::full_like(labels, cfg.var.num_classes), labels);
-    torch::Tensor x;
-    {
-      torch::NoGradGuard no_grad;
-      x = vae.idx_to_var_input(split_scales(tok, cfg.patch_nums));
-    }
+    auto x = teacher_input(var, vae, tok);
     auto logits = var.forward(labels, x);
     auto loss = F::cross_entropy(logits.view({-1, V}), tok.reshape(-1),
                                  F::CrossEntropyFuncOptions().label_smoothing(req.label_smoothing));

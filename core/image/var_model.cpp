@@ -17,7 +17,7 @@ VarImpl::VarImpl(const ModelConfig& cfg) : cfg_(cfg) {
     L_ += pn * pn;
   }
   begin_.push_back(L_);
-  first_l_ = cfg_.patch_nums[0] * cfg_.patch_nums[0];
+  first_l_ = v.raster ? 1 : cfg_.patch_nums[0] * cfg_.patch_nums[0];
 
   word_embed_ = register_module("word_embed", torch::nn::Linear(cfg_.vqvae.z_channels, C));
   class_emb_ = register_module("class_emb", torch::nn::Embedding(v.num_classes + 1, C));
@@ -34,7 +34,8 @@ VarImpl::VarImpl(const ModelConfig& cfg) : cfg_(cfg) {
   auto lvl = torch::empty({1, L_}, torch::kLong);
   for (int si = 0; si < K; ++si) lvl.slice(1, begin_[si], begin_[si + 1]).fill_(si);
   lvl_1L_ = register_buffer("lvl_1L", lvl);
-  auto d = lvl.view({L_, 1});
+  // Raster order: a token sees itself and every earlier token (the input at t already carries token t−1).
+  auto d = cfg_.var.raster ? torch::arange(L_).view({L_, 1}) : lvl.view({L_, 1});
   auto bias = torch::where(d >= d.t(), torch::zeros({}), torch::full({}, -std::numeric_limits<float>::infinity()));
   attn_bias_ = register_buffer("attn_bias_for_masking", bias.reshape({1, 1, L_, L_}).contiguous());
   head_nm_ = register_module("head_nm", std::make_shared<AdaLnHeadImpl>(C, C, v.norm_eps));
@@ -58,8 +59,10 @@ torch::Tensor VarImpl::start_tokens(const torch::Tensor& cond) {
   return sos + level_pos(0, first_l_);
 }
 
-torch::Tensor VarImpl::embed_scale(int si, const torch::Tensor& x_BlCv) {
-  return word_embed_->forward(x_BlCv) + level_pos(begin_[si], begin_[si + 1]);
+torch::Tensor VarImpl::embed_scale(int si, const torch::Tensor& x_BlCv) { return embed_tokens(begin_[si], x_BlCv); }
+
+torch::Tensor VarImpl::embed_tokens(int from, const torch::Tensor& x_BlCv) {
+  return word_embed_->forward(x_BlCv) + level_pos(from, from + static_cast<int>(x_BlCv.size(1)));
 }
 
 torch::Tensor VarImpl::run_blocks(torch::Tensor x, const torch::Tensor& cond, const torch::Tensor& attn_bias,

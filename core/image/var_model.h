@@ -33,12 +33,14 @@ class VarImpl : public torch::nn::Module {
   int scale_begin(int si) const { return begin_[si]; }  // first token of scale si in the L-long sequence
 
   // Teacher forcing: labels (B) int64, x = idx_to_var_input(...) (B, L − pn₀², Cvae) → logits (B, L, V).
+  // Raster models take the codes of tokens 0 … L−2 instead (raster_input).
   torch::Tensor forward(const torch::Tensor& labels, const torch::Tensor& x_BLCv_wo_first_l);
 
   // Pieces of cached sampling. cond = class_emb(labels) (B, C); labels equal to num_classes are unconditional.
   torch::Tensor condition(const torch::Tensor& labels);
   torch::Tensor start_tokens(const torch::Tensor& cond);                 // scale 0 input (B, pn₀², C)
   torch::Tensor embed_scale(int si, const torch::Tensor& x_BlCv);        // scale si ≥ 1 input from f̂ features
+  torch::Tensor embed_tokens(int from, const torch::Tensor& x_BlCv);     // inputs of tokens [from, from + l)
   // Runs the tokens of the next scale through all blocks, appending to `cache`; returns logits (B, l, V).
   torch::Tensor step(const torch::Tensor& x_BlC, const torch::Tensor& cond, KvCache& cache);
 

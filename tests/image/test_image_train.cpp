@@ -12,9 +12,13 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/safetensors.h"
+#include "image/classifier.h"
+#include "image/evaluate.h"
 #include "image/generate.h"
 #include "image/image_data.h"
+#include "image/model_io.h"
 #include "image/png_io.h"
+#include "image/sampler.h"
 #include "image/train_image.h"
 
 using namespace weft;
@@ -180,6 +184,110 @@ class TestImageTrain : public QObject {
     const Json model = parse_json(read_file(res.model_json), "model");
     QCOMPARE(model.at("class_names").get<std::vector<std::string>>(), (std::vector<std::string>{"bright", "dark"}));
     QCOMPARE(model.at("training").at("weft").at("job").get<std::string>(), std::string("image-train"));
+  }
+
+  void frechetDistanceOfKnownGaussians() {
+    auto gen = at::detail::createCPUGenerator(5);
+    auto a = torch::randn({20000, 3}, gen);
+    QVERIFY(frechet_distance(a, a) < 1e-6);
+    // Same covariance, mean shifted by (3, 0, 0): distance |Δμ|² = 9.
+    auto shifted = a + torch::tensor({3.0f, 0.0f, 0.0f});
+    QVERIFY(std::abs(frechet_distance(a, shifted) - 9.0) < 1e-6);
+    // Standard deviation 2 in every axis: (1 + 4 − 2·2) · 3 = 3, up to sampling noise.
+    auto b = torch::randn({20000, 3}, gen) * 2;
+    QVERIFY2(std::abs(frechet_distance(a, b) - 3.0) < 0.15, std::to_string(frechet_distance(a, b)).c_str());
+    QVERIFY_THROWS_EXCEPTION(Error, frechet_distance(a, torch::randn({10, 4})));
+  }
+
+  void classifierAndEvaluation() {
+    CancelToken cancel;
+    NullSink quiet;
+    ClassifierTrainRequest k;
+    k.data = data_;
+    k.size = 16;
+    k.epochs = 6;
+    k.batch = 16;
+    k.out = dir_.filePath("model_a/classifier.safetensors").toStdString();
+    const auto trained = train_classifier(k, quiet, cancel);
+    QCOMPARE(trained.classes, 2);
+    QVERIFY2(trained.test_accuracy >= 0.9, std::to_string(trained.test_accuracy).c_str());  // discs vs squares
+
+    ImageEvalRequest e;
+    e.model = dir_.filePath("model_a/model.json").toStdString();
+    e.reference = data_;
+    e.train_data = data_;
+    e.per_class = 8;
+    const auto res = evaluate_image_model(e, quiet, cancel);
+    QCOMPARE(res.samples, 16);
+    QCOMPARE(res.per_class.size(), size_t(2));
+    QVERIFY(res.class_consistency >= 0 && res.class_consistency <= 1);
+    QVERIFY(res.frechet > 0 && res.frechet_real >= 0 && res.frechet_reconstructed >= 0);
+    QVERIFY(res.classifier_accuracy >= 0.9);
+    QVERIFY(res.table().find("bright") != std::string::npos);
+    // Same request, same figures.
+    QCOMPARE(evaluate_image_model(e, quiet, cancel).frechet, res.frechet);
+
+    // A classifier for another picture size is refused with both sizes named.
+    k.size = 32;
+    k.epochs = 1;
+    k.out = dir_.filePath("classifier32.safetensors").toStdString();
+    train_classifier(k, quiet, cancel);
+    e.classifier = k.out;
+    try {
+      evaluate_image_model(e, quiet, cancel);
+      QFAIL("a 32 px classifier was accepted for a 16 px model");
+    } catch (const Error& err) {
+      QVERIFY(std::string(err.what()).find("32 px") != std::string::npos);
+    }
+  }
+
+  // The raster-order baseline reuses the tokenizer, trains token by token, and its cached one-token-at-a-time
+  // sampler sees exactly what teacher forcing sees: with every token forced, the logits of each step equal the
+  // uncached forward pass.
+  void rasterBaselineMatchesTeacherForcing() {
+    CancelToken cancel;
+    NullSink quiet;
+    auto req = request("raster");
+    req.order = "raster";
+    req.tokenizer = dir_.filePath("model_a/vae.safetensors").toStdString();
+    req.max_steps = 10;
+    const auto res = train_image_model(req, quiet, cancel);
+    QCOMPARE(res.tokenizer_steps, 0);
+    QCOMPARE(res.transformer_steps, 10);
+    auto model = load_image_model(res.model_json);
+    QVERIFY(model->config.var.raster);
+    QCOMPARE(parse_json(read_file(res.model_json), "m").at("var").at("order").get<std::string>(), std::string("raster"));
+
+    torch::NoGradGuard no_grad;
+    const ImageSet set = load_image_set({data_, 16, 3, 2});
+    auto idx = model->vqvae->img_to_idx(to_unit_range(set.images));
+    auto tokens = torch::cat(idx, 1);
+    const auto L = tokens.size(1);
+    auto x = model->vqvae->codebook().index_select(0, tokens.slice(1, 0, L - 1).reshape(-1)).view({2, L - 1, -1});
+    auto teacher = model->var->forward(set.labels, x);
+
+    SampleOptions o;
+    o.labels = {set.labels[0].item<int64_t>(), set.labels[1].item<int64_t>()};
+    o.cfg = 0;
+    o.record_logits = true;
+    o.keep_tokens = idx;
+    o.keep_mask = torch::ones({4, 4});
+    auto gen = at::detail::createCPUGenerator(1);
+    at::Generator g(gen);
+    const auto trace = sample(*model->var, *model->vqvae, o, g);
+    auto cached = torch::cat(trace.logits, 1);
+    QCOMPARE(cached.sizes().vec(), teacher.sizes().vec());
+    const double diff = (cached - teacher).abs().max().item<double>();
+    QVERIFY2(diff < 1e-4, std::to_string(diff).c_str());
+    QVERIFY(torch::equal(torch::cat(trace.idx, 1), tokens));
+
+    // Plain generation works through the same job as next-scale models.
+    GenerateRequest gr;
+    gr.model = res.model_json;
+    gr.count = 1;
+    QCOMPARE(generate(gr, quiet, cancel).images.size(), size_t(1));
+    req.stage = "tokenizer";
+    QVERIFY_THROWS_EXCEPTION(Error, req.validate());
   }
 
   void cancelThenResumeEqualsUninterrupted() {

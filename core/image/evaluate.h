@@ -1,0 +1,53 @@
+#pragma once
+// Job: judge an image model with a classifier trained on the same data (classifier.h): class-consistency of
+// generated pictures (share classified as the class asked for) and the Fréchet distance of their classifier
+// features to held-out real pictures, next to two reference distances that bound what a model can reach —
+// real training pictures (the data's own floor) and the tokenizer's reconstructions of them.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/cancel_token.h"
+#include "common/json_io.h"
+#include "common/progress_sink.h"
+
+namespace weft::image {
+
+struct ImageEvalRequest {
+  std::string model;                          // model JSON
+  std::string classifier;                     // empty → classifier.safetensors next to the model
+  std::string reference = "fashion-mnist:test";  // held-out real pictures
+  std::string train_data = "fashion-mnist";   // for the reference distances; empty → skip them
+  int per_class = 100;                        // generated pictures per class
+  double cfg = 1.5;
+  int top_k = 0;
+  double top_p = 0.0;
+  std::uint64_t seed = 0;
+  int batch = 50;
+  int threads = 1;
+
+  Json to_json() const;
+  static ImageEvalRequest from_json(const Json&);
+  void validate() const;
+};
+
+struct ImageEvalResult {
+  ImageEvalRequest request;
+  int samples = 0;
+  double class_consistency = 0;               // over all generated pictures
+  std::vector<double> per_class;              // per class
+  std::vector<std::string> class_names;
+  double frechet = 0;                         // generated vs reference
+  double frechet_real = -1;                   // real training pictures vs reference (same count)
+  double frechet_reconstructed = -1;          // tokenizer reconstructions of those vs reference
+  double classifier_accuracy = 0;             // on the reference pictures
+  double ms_per_image = 0;                    // sampling time, previews off
+  double seconds = 0;
+
+  Json to_json() const;
+  std::string table() const;                  // a short human-readable report
+};
+
+ImageEvalResult evaluate_image_model(const ImageEvalRequest&, ProgressSink&, const CancelToken&);
+
+}  // namespace weft::image
