@@ -40,6 +40,7 @@
 #include "common/progress_sink.h"
 #include "image/ImageCanvas.h"
 #include "image/ImageGallery.h"
+#include "image/ImageTrainDialog.h"
 #include "image/edit.h"
 #include "image/generate.h"
 #include "image/result_files.h"
@@ -90,7 +91,8 @@ void writePngAtomic(const QString& path, const QImage& image) {
     throw Error(QObject::tr("cannot write the picture (%1)").arg(file.errorString()).toStdString(), path.toStdString());
 }
 
-// A die showing five, drawn (no font has the glyph everywhere).
+}  // namespace
+
 QIcon diceIcon(const QColor& ink) {
   QPixmap pm(32, 32);
   pm.fill(Qt::transparent);
@@ -105,8 +107,6 @@ QIcon diceIcon(const QColor& ink) {
     p.drawEllipse(c, 2.6, 2.6);
   return QIcon(pm);
 }
-
-}  // namespace
 
 // What an "open picture" job hands back: the picture cropped to the square the model sees, and its text chunks.
 struct ImagePanel::Opened {
@@ -144,6 +144,10 @@ void ImagePanel::buildUi() {
   modelButtons->addWidget(openModel_);
   modelButtons->addWidget(card_);
   modelLayout->addLayout(modelButtons);
+  trainModel_ = new QPushButton(tr("Train a model…"));
+  trainModel_->setToolTip(tr("Train a model on a picture folder (one sub-folder per class) or on Fashion-MNIST; "
+                             "dropping a folder on the window opens the same dialog"));
+  modelLayout->addWidget(trainModel_);
   modelInfo_ = new QLabel;
   modelInfo_->setWordWrap(true);
   modelInfo_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -306,6 +310,7 @@ void ImagePanel::buildUi() {
   connect(model_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { onModelChanged(); });
   connect(openModel_, &QPushButton::clicked, this, &ImagePanel::chooseModel);
   connect(card_, &QPushButton::clicked, this, &ImagePanel::showModelCard);
+  connect(trainModel_, &QPushButton::clicked, this, [this] { openTrainDialog(); });
   connect(dice_, &QToolButton::clicked, this,
           [this] { seed_->setValue(int(QRandomGenerator::global()->bounded(quint32(INT_MAX)))); });
   connect(generateButton_, &QPushButton::clicked, this, [this] { generate(); });
@@ -324,6 +329,32 @@ void ImagePanel::buildUi() {
   connect(gallery_, &ImageGallery::rerunRequested, this, [this](quint64 key) { rerun(key); });
   connect(gallery_, &ImageGallery::editRequested, this, &ImagePanel::editEntry);
   connect(gallery_, &ImageGallery::saveRequested, this, &ImagePanel::chooseSave);
+}
+
+// --- training ---------------------------------------------------------------------------------------------------
+
+void ImagePanel::setOutputFolder(const QString& folder) {
+  outputFolder_ = folder;
+  if (trainDialog_) trainDialog_->setOutputRoot(folder);
+}
+
+ImageTrainDialog* ImagePanel::openTrainDialog(const QString& folder) {
+  if (!trainDialog_) {
+    trainDialog_ = new ImageTrainDialog(runner_, this);
+    trainDialog_->setOutputRoot(outputFolder_);
+    connect(trainDialog_, &ImageTrainDialog::modelTrained, this, [this](const QString& json) { openModel(json); });
+  }
+  if (!folder.isEmpty()) {
+    if (trainDialog_->busy())
+      emit problem(tr("A training is running: %1 can be trained when it has finished (or after Cancel now).")
+                       .arg(QDir::toNativeSeparators(folder)));
+    else
+      trainDialog_->setDataFolder(folder);
+  }
+  trainDialog_->show();
+  trainDialog_->raise();
+  trainDialog_->activateWindow();
+  return trainDialog_;
 }
 
 // --- models ---------------------------------------------------------------------------------------------------
