@@ -94,18 +94,26 @@ void writePngAtomic(const QString& path, const QImage& image) {
 }  // namespace
 
 QIcon diceIcon(const QColor& ink) {
-  QPixmap pm(32, 32);
-  pm.fill(Qt::transparent);
-  QPainter p(&pm);
-  p.setRenderHint(QPainter::Antialiasing);
-  p.setPen(QPen(ink, 2.2));
-  p.setBrush(Qt::NoBrush);
-  p.drawRoundedRect(QRectF(3, 3, 26, 26), 6, 6);
-  p.setPen(Qt::NoPen);
-  p.setBrush(ink);
-  for (QPointF c : {QPointF(10, 10), QPointF(22, 10), QPointF(16, 16), QPointF(10, 22), QPointF(22, 22)})
-    p.drawEllipse(c, 2.6, 2.6);
-  return QIcon(pm);
+  auto draw = [](const QColor& colour) {
+    QPixmap pm(32, 32);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(QPen(colour, 2.2));
+    p.setBrush(Qt::NoBrush);
+    p.drawRoundedRect(QRectF(3, 3, 26, 26), 6, 6);
+    p.setPen(Qt::NoPen);
+    p.setBrush(colour);
+    for (QPointF c : {QPointF(10, 10), QPointF(22, 10), QPointF(16, 16), QPointF(10, 22), QPointF(22, 22)})
+      p.drawEllipse(c, 2.6, 2.6);
+    p.end();
+    return pm;
+  };
+  QIcon icon(draw(ink));
+  QColor faded = ink;
+  faded.setAlphaF(0.3f);
+  icon.addPixmap(draw(faded), QIcon::Disabled);  // the style's own disabled version stays black here
+  return icon;
 }
 
 // What an "open picture" job hands back: the picture cropped to the square the model sees, and its text chunks.
@@ -401,9 +409,11 @@ void ImagePanel::onModelChanged() {
     QStringList roots;
     for (const QString& r : ImageModels::shippedRoots()) roots << QDir::cleanPath(r).toHtmlEscaped();
     modelInfo_->setText(tr("<b>No image model found.</b> Trained models are looked up in %1 "
-                           "(one <tt>&lt;name&gt;/model.json</tt> each). Use <i>Open model…</i> for a model JSON.")
+                           "(one <tt>&lt;name&gt;/model.json</tt> each). Use <i>Open model…</i> for a model JSON, "
+                           "or <i>Train a model…</i> on your pictures.")
                             .arg(roots.join(tr(" and "))));
-    preview_canvas_->clearImage(tr("No image model yet: open one with “Open model…”"));
+    preview_canvas_->clearImage(
+        tr("No image model yet: open one with “Open model…”, or train one with “Train a model…”"));
   } else if (!m.ok()) {
     modelInfo_->setText(tr("<b>This model cannot be used:</b> %1").arg(m.error.toHtmlEscaped()));
     showError(m.error);

@@ -96,7 +96,8 @@ QString PictureFolderScan::summary() const {
               QObject::tr("%1%2 picture files").arg(l.toString(total()), truncated ? "+" : "");
   if (!parts.isEmpty()) s += " (" + parts.join(", ") + ")";
   if (otherFiles > 0)
-    s += otherFiles == 1 ? QObject::tr("; 1 other file, not used") : QObject::tr("; %1 other files, not used").arg(otherFiles);
+    s += otherFiles == 1 ? QObject::tr("; 1 other file, not used")
+                         : QObject::tr("; %1 other files, not used").arg(otherFiles);
   return s;
 }
 
@@ -176,7 +177,7 @@ void ImageTrainDialog::buildUi() {
   folderRow->addWidget(chooseFolder_);
   scan_label_ = new QLabel;
   scan_label_->setWordWrap(true);
-  scan_label_->setStyleSheet("QLabel { color: palette(mid); }");
+  scan_label_->setStyleSheet("QLabel { color: #5f6368; }");
   scan_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   dataLayout->addWidget(folderRadio_);
   dataLayout->addLayout(folderRow);
@@ -193,7 +194,7 @@ void ImageTrainDialog::buildUi() {
   target_ = new QLabel;
   target_->setWordWrap(true);
   target_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  target_->setStyleSheet("QLabel { color: palette(mid); }");
+  target_->setStyleSheet("QLabel { color: #5f6368; }");
   form->addRow(QString(), target_);
   preset_ = new QComboBox;
   preset_->addItem(tr("Tiny (32 px, 6 scales) — default"), int(kTiny));
@@ -201,7 +202,7 @@ void ImageTrainDialog::buildUi() {
   form->addRow(tr("Preset"), preset_);
   presetInfo_ = new QLabel;
   presetInfo_->setWordWrap(true);
-  presetInfo_->setStyleSheet("QLabel { color: palette(mid); }");
+  presetInfo_->setStyleSheet("QLabel { color: #5f6368; }");
   form->addRow(QString(), presetInfo_);
   tokEpochs_ = new QSpinBox;
   tokEpochs_->setRange(1, 10000);
@@ -652,8 +653,9 @@ void ImageTrainDialog::onFinished(quint64 id) {
                      .arg(result_->transformer_val_loss, 0, 'f', 3)
                      .arg(result_->transformer_val_accuracy * 100, 0, 'f', 1);
       if (!result_->skipped.empty())
-        lines << (result_->skipped.size() == 1 ? tr("1 file skipped (listed in the log).")
-                                                : tr("%1 files skipped (listed in the log).").arg(result_->skipped.size()));
+        lines << (result_->skipped.size() == 1
+                      ? tr("1 file skipped (listed in the log).")
+                      : tr("%1 files skipped (listed in the log).").arg(result_->skipped.size()));
       if (!result_->model_json.empty()) lines << tr("It is selected in the Image tab's model picker.");
       result_label_->setText(lines.join("<br>"));
       result_label_->show();
