@@ -40,6 +40,7 @@
 #include "common/progress_sink.h"
 #include "image/ImageCanvas.h"
 #include "image/ImageGallery.h"
+#include "image/ImageTrainDialog.h"
 #include "image/edit.h"
 #include "image/generate.h"
 #include "image/result_files.h"
@@ -90,23 +91,30 @@ void writePngAtomic(const QString& path, const QImage& image) {
     throw Error(QObject::tr("cannot write the picture (%1)").arg(file.errorString()).toStdString(), path.toStdString());
 }
 
-// A die showing five, drawn (no font has the glyph everywhere).
-QIcon diceIcon(const QColor& ink) {
-  QPixmap pm(32, 32);
-  pm.fill(Qt::transparent);
-  QPainter p(&pm);
-  p.setRenderHint(QPainter::Antialiasing);
-  p.setPen(QPen(ink, 2.2));
-  p.setBrush(Qt::NoBrush);
-  p.drawRoundedRect(QRectF(3, 3, 26, 26), 6, 6);
-  p.setPen(Qt::NoPen);
-  p.setBrush(ink);
-  for (QPointF c : {QPointF(10, 10), QPointF(22, 10), QPointF(16, 16), QPointF(10, 22), QPointF(22, 22)})
-    p.drawEllipse(c, 2.6, 2.6);
-  return QIcon(pm);
-}
-
 }  // namespace
+
+QIcon diceIcon(const QColor& ink) {
+  auto draw = [](const QColor& colour) {
+    QPixmap pm(32, 32);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(QPen(colour, 2.2));
+    p.setBrush(Qt::NoBrush);
+    p.drawRoundedRect(QRectF(3, 3, 26, 26), 6, 6);
+    p.setPen(Qt::NoPen);
+    p.setBrush(colour);
+    for (QPointF c : {QPointF(10, 10), QPointF(22, 10), QPointF(16, 16), QPointF(10, 22), QPointF(22, 22)})
+      p.drawEllipse(c, 2.6, 2.6);
+    p.end();
+    return pm;
+  };
+  QIcon icon(draw(ink));
+  QColor faded = ink;
+  faded.setAlphaF(0.3f);
+  icon.addPixmap(draw(faded), QIcon::Disabled);  // the style's own disabled version stays black here
+  return icon;
+}
 
 // What an "open picture" job hands back: the picture cropped to the square the model sees, and its text chunks.
 struct ImagePanel::Opened {
@@ -144,6 +152,10 @@ void ImagePanel::buildUi() {
   modelButtons->addWidget(openModel_);
   modelButtons->addWidget(card_);
   modelLayout->addLayout(modelButtons);
+  trainModel_ = new QPushButton(tr("Train a model…"));
+  trainModel_->setToolTip(tr("Train a model on a picture folder (one sub-folder per class) or on Fashion-MNIST; "
+                             "dropping a folder on the window opens the same dialog"));
+  modelLayout->addWidget(trainModel_);
   modelInfo_ = new QLabel;
   modelInfo_->setWordWrap(true);
   modelInfo_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -306,6 +318,7 @@ void ImagePanel::buildUi() {
   connect(model_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { onModelChanged(); });
   connect(openModel_, &QPushButton::clicked, this, &ImagePanel::chooseModel);
   connect(card_, &QPushButton::clicked, this, &ImagePanel::showModelCard);
+  connect(trainModel_, &QPushButton::clicked, this, [this] { openTrainDialog(); });
   connect(dice_, &QToolButton::clicked, this,
           [this] { seed_->setValue(int(QRandomGenerator::global()->bounded(quint32(INT_MAX)))); });
   connect(generateButton_, &QPushButton::clicked, this, [this] { generate(); });
@@ -324,6 +337,32 @@ void ImagePanel::buildUi() {
   connect(gallery_, &ImageGallery::rerunRequested, this, [this](quint64 key) { rerun(key); });
   connect(gallery_, &ImageGallery::editRequested, this, &ImagePanel::editEntry);
   connect(gallery_, &ImageGallery::saveRequested, this, &ImagePanel::chooseSave);
+}
+
+// --- training ---------------------------------------------------------------------------------------------------
+
+void ImagePanel::setOutputFolder(const QString& folder) {
+  outputFolder_ = folder;
+  if (trainDialog_) trainDialog_->setOutputRoot(folder);
+}
+
+ImageTrainDialog* ImagePanel::openTrainDialog(const QString& folder) {
+  if (!trainDialog_) {
+    trainDialog_ = new ImageTrainDialog(runner_, this);
+    trainDialog_->setOutputRoot(outputFolder_);
+    connect(trainDialog_, &ImageTrainDialog::modelTrained, this, [this](const QString& json) { openModel(json); });
+  }
+  if (!folder.isEmpty()) {
+    if (trainDialog_->busy())
+      emit problem(tr("A training is running: %1 can be trained when it has finished (or after Cancel now).")
+                       .arg(QDir::toNativeSeparators(folder)));
+    else
+      trainDialog_->setDataFolder(folder);
+  }
+  trainDialog_->show();
+  trainDialog_->raise();
+  trainDialog_->activateWindow();
+  return trainDialog_;
 }
 
 // --- models ---------------------------------------------------------------------------------------------------
@@ -370,9 +409,11 @@ void ImagePanel::onModelChanged() {
     QStringList roots;
     for (const QString& r : ImageModels::shippedRoots()) roots << QDir::cleanPath(r).toHtmlEscaped();
     modelInfo_->setText(tr("<b>No image model found.</b> Trained models are looked up in %1 "
-                           "(one <tt>&lt;name&gt;/model.json</tt> each). Use <i>Open model…</i> for a model JSON.")
+                           "(one <tt>&lt;name&gt;/model.json</tt> each). Use <i>Open model…</i> for a model JSON, "
+                           "or <i>Train a model…</i> on your pictures.")
                             .arg(roots.join(tr(" and "))));
-    preview_canvas_->clearImage(tr("No image model yet: open one with “Open model…”"));
+    preview_canvas_->clearImage(
+        tr("No image model yet: open one with “Open model…”, or train one with “Train a model…”"));
   } else if (!m.ok()) {
     modelInfo_->setText(tr("<b>This model cannot be used:</b> %1").arg(m.error.toHtmlEscaped()));
     showError(m.error);

@@ -5,6 +5,7 @@
 // favourite, delete, save as a PNG that carries its request). The mask editor paints the region of a picture to
 // repaint (inverted: the region to keep, for out-painting) and runs the edit job. Dropping a saved PNG restores
 // its settings. The panel builds requests and shows results: core/image computes, and no LibTorch header is seen.
+#include <QIcon>
 #include <QImage>
 #include <QString>
 #include <QWidget>
@@ -14,6 +15,7 @@
 #include "image/ImageModels.h"
 
 class QCheckBox;
+class QColor;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -28,6 +30,10 @@ namespace weft::studio {
 class JobRunner;
 class ImageCanvas;
 class ImageGallery;
+class ImageTrainDialog;
+
+// A die showing five, drawn (no font has the glyph everywhere): the "random seed" buttons.
+QIcon diceIcon(const QColor& ink);
 
 class ImagePanel : public QWidget {
   Q_OBJECT
@@ -45,7 +51,10 @@ class ImagePanel : public QWidget {
   void refreshModels();                     // rescans the shipped models and the remembered ones
   void cancelNow();
   void cancelAfterCurrent();
-  void setOutputFolder(const QString& folder) { outputFolder_ = folder; }
+  void setOutputFolder(const QString& folder);
+  // The training dialog (non-modal, created on first use): shown and raised, with a dropped picture folder.
+  ImageTrainDialog* openTrainDialog(const QString& folder = {});
+  ImageTrainDialog* trainDialog() const { return trainDialog_; }  // null until first opened
 
   // What the panel shows, for the main window and the tests.
   bool busy() const { return pending_ != 0; }
@@ -62,6 +71,7 @@ class ImagePanel : public QWidget {
   QDoubleSpinBox* topPSpin() const { return topP_; }
   QSpinBox* countSpin() const { return count_; }
   QComboBox* previewBox() const { return preview_; }
+  QPushButton* trainModelButton() const { return trainModel_; }
   QPushButton* generateButton() const { return generateButton_; }
   QPushButton* cancelNowButton() const { return cancelNow_; }
   QPushButton* cancelAfterButton() const { return cancelAfter_; }
@@ -118,6 +128,8 @@ class ImagePanel : public QWidget {
   QComboBox* model_;
   QPushButton* openModel_;
   QPushButton* card_;
+  QPushButton* trainModel_;
+  ImageTrainDialog* trainDialog_ = nullptr;
   QLabel* modelInfo_;
   QComboBox* class_;
   QSpinBox* seed_;

@@ -1,7 +1,12 @@
 #pragma once
-// Live training curves for the Forecast tab: the running training loss (about 20 points per epoch) and the
-// validation MSE after each epoch, both against epochs, filled from the JobRunner's jobMetric signal.
+// Live training curves, filled from the JobRunner's jobMetric signal: running training losses (about 20 points
+// per epoch) as lines and validation scores (one per epoch) as lines with markers, all against epochs. The
+// default curves are the Forecast tab's ("train", "val"); other trainers name their own (the Image tab's
+// tokenizer and transformer curves).
 #include <QChartView>
+#include <QColor>
+#include <QString>
+#include <vector>
 
 class QLineSeries;
 class QValueAxis;
@@ -11,18 +16,29 @@ namespace weft::studio {
 class LossChart : public QChartView {
   Q_OBJECT
  public:
-  explicit LossChart(QWidget* parent = nullptr);
+  struct Curve {
+    QString key;    // the series name the job sends with its metric points
+    QString label;  // the legend text
+    QColor color;
+    bool markers = false;  // validation points: one per epoch, markers show where the epochs ended
+  };
+
+  explicit LossChart(QWidget* parent = nullptr);  // "train" and "val"
+  LossChart(const std::vector<Curve>& curves, const QString& title, QWidget* parent = nullptr);
 
   void clear();
-  // `series` is "train" or "val" (the names the trainer sends); other names are ignored.
+  // Points of a series that is not one of the chart's curves are ignored.
   void addPoint(const QString& series, double epoch, double value);
   int pointCount(const QString& series) const;
+  bool hasCurve(const QString& series) const { return find(series) != nullptr; }
 
  private:
-  QLineSeries* train_;
-  QLineSeries* val_;
-  QValueAxis* x_;
-  QValueAxis* y_;
+  void build(const std::vector<Curve>& curves, const QString& title);
+  QLineSeries* find(const QString& series) const;
+
+  std::vector<std::pair<QString, QLineSeries*>> curves_;
+  QValueAxis* x_ = nullptr;
+  QValueAxis* y_ = nullptr;
   double maxX_ = 0, minY_ = 0, maxY_ = 0;
   bool empty_ = true;
 };

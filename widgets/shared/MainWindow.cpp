@@ -86,6 +86,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
       tabs_->setCurrentWidget(image_);
       image_->openImage(path);
     });
+  // A picture folder is training data: it opens the Image tab's training dialog.
+  router_->setHandler(DropKind::ImageFolder, [this](const QString& path) {
+    tabs_->setCurrentWidget(image_);
+    image_->openTrainDialog(path);
+  });
   connect(image_, &ImagePanel::problem, this, [this](const QString& text) {
     log_->append(LogDock::Level::Error, text);
     statusBar()->showMessage(text, 10000);
