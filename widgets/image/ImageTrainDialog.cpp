@@ -418,8 +418,9 @@ void ImageTrainDialog::applyPreset() {
     tokEpochs_->setValue(2);
     varEpochs_->setValue(4);
     batch_->setValue(64);
-    presetInfo_->setText(tr("32 × 32 px, scales 1–8 (130 tokens), 512 codes, transformer depth 4: about an hour on "
-                            "Fashion-MNIST on a 2-core CPU."));
+    presetInfo_->setText(tr("32 × 32 px, scales 1–8 (130 tokens), 512 codes, transformer depth 4. "
+                            "Measured on one core of a 2-core CPU: 2–3 s per batch of 64 in either stage, so a "
+                            "Fashion-MNIST epoch (60,000 pictures) takes about 40 minutes; a few thousand pictures, minutes."));
   } else if (p == kQuick) {
     tokEpochs_->setValue(1);
     varEpochs_->setValue(1);
