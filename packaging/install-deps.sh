@@ -20,6 +20,8 @@ packages=(
   xvfb xauth libgl1-mesa-dri imagemagick
   # fuzzing (libFuzzer + sanitizers)
   clang libclang-rt-14-dev
+  # image training data: Fashion-MNIST (MIT/Expat, Zalando Research) in /usr/share/datasets/fashion-mnist
+  dataset-fashion-mnist
   # side-by-side benchmarks against the papers' official Python code
   python3-torch
   # printable web meshes: OpenVDB (SDF → watertight mesh; its headers need Boost and TBB), lib3mf (3MF export);
