@@ -79,6 +79,7 @@ class ImageCommands final : public CommandGroup {
     eval_->add_option("--model", e.model, "model JSON")->required();
     eval_->add_option("--classifier", e.classifier, "classifier file (default: classifier.safetensors next to the model)");
     eval_->add_option("--reference", e.reference, "held-out real pictures (fashion-mnist:test or a folder)");
+    eval_->add_option("--reference-limit", e.reference_limit, "use at most this many reference pictures (0: all)");
     eval_->add_option("--train-data", e.train_data, "training pictures for the reference distances (\"\" to skip)");
     eval_->add_option("--per-class", e.per_class, "generated pictures per class");
     eval_->add_option("--cfg", e.cfg, "guidance at the last scale");

@@ -168,6 +168,32 @@ class TestImagePanel : public QObject {
     QVERIFY(p->errorText().isEmpty());
   }
 
+  // The model that ships in models/image/fashion: its garment names fill the class picker, and generating shows
+  // its six scales, then a 32 px picture.
+  void shippedModelGenerates() {
+    const QString shipped = QFileInfo(QStringLiteral(WEFT_SOURCE_DIR "/models/image/fashion/model.json")).absoluteFilePath();
+    if (!QFileInfo::exists(shipped)) QFAIL("models/image/fashion/model.json is missing");
+    MainWindow w;
+    ImagePanel* p = open(w);
+    QVERIFY(p);
+    const int index = p->modelBox()->findData(shipped);
+    QVERIFY2(index >= 0, "the shipped model is not in the picker");
+    p->modelBox()->setCurrentIndex(index);
+    QCOMPARE(p->classBox()->itemText(1), QString("Trouser"));
+    p->classBox()->setCurrentIndex(1);
+    p->seedSpin()->setValue(7);
+    QSignalSpy previews(p, &ImagePanel::previewShown);
+    const quint64 id = finish(w, p->generate());
+    QVERIFY(id);
+    QCOMPARE(w.runner()->record(id).status, JobStatus::Done);
+    QCOMPARE(previews.count(), 6);
+    QCOMPARE(previews[5][2].toString(), QString("scale 6/6"));
+    const GalleryEntry* e = p->gallery()->entry(p->gallery()->currentKey());
+    QVERIFY(e);
+    QCOMPARE(e->image.size(), QSize(32, 32));
+    QCOMPARE(e->title, QString("Trouser · seed 7"));
+  }
+
   void sameRequestSamePixelsAndRerunReproduces() {
     MainWindow w;
     ImagePanel* p = open(w);

@@ -36,7 +36,8 @@ torch::Tensor to_tensor(const std::vector<PreviewImage>& images) {
 }  // namespace
 
 Json ImageEvalRequest::to_json() const {
-  return {{"model", model}, {"classifier", classifier}, {"reference", reference}, {"train_data", train_data},
+  return {{"model", model}, {"classifier", classifier}, {"reference", reference},
+          {"reference_limit", reference_limit}, {"train_data", train_data},
           {"per_class", per_class}, {"cfg", cfg}, {"top_k", top_k}, {"top_p", top_p}, {"seed", seed},
           {"batch", batch}, {"threads", threads}};
 }
@@ -44,7 +45,7 @@ Json ImageEvalRequest::to_json() const {
 ImageEvalRequest ImageEvalRequest::from_json(const Json& j) {
   ImageEvalRequest r;
 #define WEFT_FIELD(name) r.name = json_get(j, #name, r.name, kWhere)
-  WEFT_FIELD(model); WEFT_FIELD(classifier); WEFT_FIELD(reference); WEFT_FIELD(train_data); WEFT_FIELD(per_class);
+  WEFT_FIELD(model); WEFT_FIELD(classifier); WEFT_FIELD(reference); WEFT_FIELD(reference_limit); WEFT_FIELD(train_data); WEFT_FIELD(per_class);
   WEFT_FIELD(cfg); WEFT_FIELD(top_k); WEFT_FIELD(top_p); WEFT_FIELD(seed); WEFT_FIELD(batch); WEFT_FIELD(threads);
 #undef WEFT_FIELD
   r.validate();
@@ -53,6 +54,7 @@ ImageEvalRequest ImageEvalRequest::from_json(const Json& j) {
 
 void ImageEvalRequest::validate() const {
   if (model.empty()) throw Error("no model given", kWhere);
+  if (reference_limit < 0) throw Error("reference_limit must be 0 (all) or positive", kWhere);
   if (per_class < 2 || per_class > 100000) throw Error("per_class must be between 2 and 100000", kWhere);
   if (batch < 1 || batch > 1024 || threads < 1 || threads > 1024) throw Error("batch 1–1024, threads 1–1024", kWhere);
 }
@@ -115,7 +117,7 @@ ImageEvalResult evaluate_image_model(const ImageEvalRequest& req, ProgressSink& 
   res.class_names = model->config.class_names;
 
   sink.progress(0, "loading reference pictures");
-  const ImageSet reference = load_image_set({req.reference, classifier->size(), classifier->channels(), 0});
+  const ImageSet reference = load_image_set({req.reference, classifier->size(), classifier->channels(), req.reference_limit});
   torch::Tensor ref_logits, ref_features;
   classifier->run(reference.images, &ref_logits, &ref_features);
   res.classifier_accuracy = (ref_logits.argmax(1) == reference.labels).to(torch::kDouble).mean().item<double>();

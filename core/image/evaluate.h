@@ -17,6 +17,7 @@ struct ImageEvalRequest {
   std::string model;                          // model JSON
   std::string classifier;                     // empty → classifier.safetensors next to the model
   std::string reference = "fashion-mnist:test";  // held-out real pictures
+  int reference_limit = 0;                    // use at most this many reference pictures (0 = all)
   std::string train_data = "fashion-mnist";   // for the reference distances; empty → skip them
   int per_class = 100;                        // generated pictures per class
   double cfg = 1.5;

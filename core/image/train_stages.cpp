@@ -55,8 +55,9 @@ int run_loop(Loop& loop, const StageContext& ctx) {
   }
   state.request = req.to_json();
   const double seconds_before = state.seconds;
+  auto elapsed = [&] { return seconds_before + std::chrono::duration<double>(clock_type::now() - t0).count(); };
   auto save = [&] {
-    state.seconds = seconds_before + std::chrono::duration<double>(clock_type::now() - t0).count();
+    state.seconds = elapsed();
     train::save_checkpoint(ckpt, *loop.module, loop.optimizer, state);
     state.log.write_csv((fs::path(ctx.folder) / (loop.name + "_loss.csv")).string());
   };
@@ -87,7 +88,7 @@ int run_loop(Loop& loop, const StageContext& ctx) {
       ++loss_n;
       const double x = double(state.step) / per_epoch;
       if (state.step % metric_every == 0) {
-        state.log.add({epoch + 1, state.step, loss_sum / loss_n, -1, lr, 0});
+        state.log.add({epoch + 1, state.step, loss_sum / loss_n, -1, lr, elapsed()});
         ctx.sink.metric({loop.name + " loss", x, loss_sum / loss_n});
         loss_sum = 0;
         loss_n = 0;
@@ -103,7 +104,7 @@ int run_loop(Loop& loop, const StageContext& ctx) {
     loop.module->train();
     state.epoch = (state.step + per_epoch - 1) / per_epoch;
     state.log.add({state.epoch, state.step, loss_n ? loss_sum / loss_n : state.log.empty() ? -1 : state.log.rows().back().train_loss,
-                   val, loop.schedule.at(state.step, state.epoch), 0});
+                   val, loop.schedule.at(state.step, state.epoch), elapsed()});
     ctx.sink.metric({loop.name + " val", double(state.step) / per_epoch, val});
     ctx.sink.log(loop.name + " epoch " + std::to_string(state.epoch) + ": validation " + std::to_string(val));
     save();
