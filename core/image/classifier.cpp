@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "common/rng.h"
-#include "common/runtime.h"
+#include "common/thread_scope.h"
 #include "common/safetensors.h"
 #include "common/torch_bridge.h"
 #include "image/image_data.h"
@@ -41,12 +41,6 @@ struct NetImpl : torch::nn::Module {
   torch::nn::Linear head{nullptr};
 };
 TORCH_MODULE(Net);
-
-struct ThreadScope {
-  int previous;
-  explicit ThreadScope(int n) : previous(threads()) { set_threads(n); }
-  ~ThreadScope() { set_threads(previous); }
-};
 
 double accuracy(NetImpl& net, const ImageSet& set) {
   torch::NoGradGuard no_grad;

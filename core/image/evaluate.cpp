@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "common/rng.h"
-#include "common/runtime.h"
+#include "common/thread_scope.h"
 #include "image/classifier.h"
 #include "image/generate.h"
 #include "image/image_data.h"
@@ -17,12 +17,6 @@ namespace weft::image {
 namespace {
 
 constexpr const char* kWhere = "image eval request";
-
-struct ThreadScope {
-  int previous;
-  explicit ThreadScope(int n) : previous(threads()) { set_threads(n); }
-  ~ThreadScope() { set_threads(previous); }
-};
 
 torch::Tensor to_tensor(const std::vector<PreviewImage>& images) {
   std::vector<torch::Tensor> out;

@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "common/rng.h"
-#include "common/runtime.h"
+#include "common/thread_scope.h"
 #include "image/job_detail.h"
 #include "image/model_io.h"
 #include "image/sampler.h"
@@ -70,12 +70,6 @@ torch::Tensor fast_preview(const torch::Tensor& f_hat, const torch::Tensor& map,
 
 // Batch (B, C, H, W) → one row of B images side by side.
 PreviewImage tile(const torch::Tensor& imgs) { return to_pixels(torch::cat(imgs.unbind(0), 2)); }
-
-struct ThreadScope {
-  int previous;
-  explicit ThreadScope(int n) : previous(threads()) { set_threads(n); }
-  ~ThreadScope() { set_threads(previous); }
-};
 
 }  // namespace
 

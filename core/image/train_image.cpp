@@ -7,7 +7,7 @@
 
 #include "common/atomic_file.h"
 #include "common/rng.h"
-#include "common/runtime.h"
+#include "common/thread_scope.h"
 #include "common/safetensors.h"
 #include "common/torch_bridge.h"
 #include "image/image_data.h"
@@ -21,12 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kWhere = "image train request";
-
-struct ThreadScope {
-  int previous;
-  explicit ThreadScope(int n) : previous(threads()) { set_threads(n); }
-  ~ThreadScope() { set_threads(previous); }
-};
 
 // Held-out pictures: Fashion-MNIST's own test split; for a folder, a seeded shuffle's last val_count pictures.
 detail::StageData split_data(const ImageTrainRequest& req, const ModelConfig& cfg, ImageSet& train_set) {

@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -72,6 +73,25 @@ class BenchVarSampling : public QObject {
         if (batch == 1 && mode == PreviewMode::None) none_ms = ms;
         if (batch == 1 && mode == PreviewMode::Full) full_ms = ms;
       }
+    }
+    // The shipped models, when present: the next-scale model and its raster-order baseline (same network size,
+    // same tokens, one token per step), previews off, batch 8, cfg 1.5.
+    for (const char* name : {"fashion", "fashion-raster"}) {
+      const std::string path = std::string(WEFT_SOURCE_DIR) + "/models/image/" + name + "/model.json";
+      if (!QFileInfo::exists(QString::fromStdString(path))) continue;
+      GenerateRequest r;
+      r.model = path;
+      r.class_id = 1;
+      r.count = 32;
+      r.batch = 8;
+      r.preview = PreviewMode::None;
+      NullSink sink;
+      CancelToken cancel;
+      generate(r, sink, cancel);
+      std::vector<double> ms;
+      for (int i = 0; i < 3; ++i) ms.push_back(generate(r, sink, cancel).seconds * 1e3 / r.count);
+      std::sort(ms.begin(), ms.end());
+      std::printf("shipped %-15s batch 8: %.1f ms/image (median of 3)\n", name, ms[1]);
     }
     MatmulProbeRequest probe;
     NullSink sink;
