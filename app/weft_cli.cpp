@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
 #ifdef WEFT_HAVE_WEB
   groups.push_back(cli::web_commands());
 #endif
+#ifdef WEFT_HAVE_WEB_MODEL
+  groups.push_back(cli::web_model_commands());
+#endif
   for (auto& g : groups) g->add_to(app);
 
   CLI11_PARSE(app, argc, argv);

@@ -347,6 +347,27 @@ class TestTensorFiles : public QObject {
     EXPECT_ERROR(serialize_safetensors(latin1), "not valid UTF-8");
   }
 
+  // A safetensors header length whose low byte is 0x80 (a pickle's first byte) must still read as safetensors:
+  // found when a trained web model's weights were refused as "not a zip archive".
+  void safetensorsWithPickleLikeFirstByte() {
+    for (int extra = 0; extra < 300; ++extra) {  // header lengths are multiples of 8: 32 lengths cover 0..255
+      NamedTensor t;
+      t.name = "w" + std::string(static_cast<std::size_t>(extra), 'x');
+      t.tensor.dtype = DType::U8;
+      t.tensor.shape = {1};
+      t.tensor.data = {7};
+      const QString f = path("first_byte.safetensors");
+      write_safetensors(str(f), NamedTensors{t});
+      const std::string bytes = read_file(str(f));
+      if (static_cast<std::uint8_t>(bytes[0]) != 0x80) continue;
+      const NamedTensors back = read_tensor_file(str(f));
+      QCOMPARE(back.size(), std::size_t(1));
+      QCOMPARE(back[0].name, t.name);
+      return;
+    }
+    QFAIL("no name length gave a header length with low byte 0x80");
+  }
+
   // Our writer reproduces the reference files byte for byte (sorted keys, compact JSON, space padding).
   void safetensorsWriterMatchesFixtures() {
     for (const char* name : {"/dlinear/weights.safetensors", "/var/vqvae/io.safetensors"}) {

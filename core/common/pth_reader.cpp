@@ -267,14 +267,17 @@ NamedTensors flatten_tensors(const PyValue& value) {
 }
 
 NamedTensors read_tensor_file(const std::string& path, bool load_data) {
-  std::uint8_t head[4] = {};
+  std::uint8_t head[9] = {};
   {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error("cannot open file", path);
     in.read(reinterpret_cast<char*>(head), sizeof head);
   }
-  // Zip magic (or a bare pickle, so the legacy-format message is given) → .pth; anything else → safetensors.
-  if ((head[0] == 'P' && head[1] == 'K') || head[0] == 0x80) {
+  // Zip magic (or a bare pickle, so the legacy-format message is given) → .pth; anything else → safetensors. A
+  // safetensors file starts with its 8-byte header length, whose low byte may well be 0x80 too: its JSON header
+  // opening at byte 8 tells it apart.
+  const bool safetensors_header = head[8] == '{';
+  if (!safetensors_header && ((head[0] == 'P' && head[1] == 'K') || head[0] == 0x80)) {
     PthOptions options;
     options.load_data = load_data;
     return flatten_tensors(read_pth(path, options));

@@ -11,106 +11,25 @@
 #include "image/image_data.h"
 #include "image/var_model.h"
 #include "image/vqvae.h"
-#include "train/checkpoint.h"
+#include "train/epoch_loop.h"
 #include "train/lr_schedule.h"
 
 namespace weft::image::detail {
-namespace fs = std::filesystem;
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-void set_lr(torch::optim::Optimizer& opt, double lr) {
-  for (auto& g : opt.param_groups()) g.options().set_lr(lr);
-}
-
-// What differs between the two stages; the loop (shuffles, schedule, metrics, checkpoints, cancel) is shared.
-struct Loop {
-  std::string name;  // "tokenizer" | "transformer": metric series, checkpoint and log file names
-  int epochs = 1;
-  int64_t count = 0;
-  torch::nn::Module* module = nullptr;
-  torch::optim::Optimizer* optimizer = nullptr;
-  train::LrSchedule schedule;
-  std::function<double(const torch::Tensor& rows, int step)> step;  // forward + backward on these rows; loss
-  std::function<double()> validate;                                 // held-out score, lower is better
-};
-
-int run_loop(Loop& loop, const StageContext& ctx) {
-  const auto& req = ctx.request;
-  const auto t0 = clock_type::now();
-  const int per_epoch = static_cast<int>(std::max<int64_t>(1, loop.count / req.batch));
-  int total = loop.epochs * per_epoch;
-  if (req.max_steps > 0) total = std::min(total, req.max_steps);
-  loop.schedule.total_steps = std::max(total, loop.schedule.warmup_steps + 1);
-  const std::string ckpt = (fs::path(ctx.folder) / (loop.name + ".ckpt.safetensors")).string();
-  train::TrainState state;
-  if (req.resume && fs::exists(ckpt)) {
-    state = train::load_checkpoint(ckpt, *loop.module, loop.optimizer);
-    ctx.sink.log("resuming the " + loop.name + " after step " + std::to_string(state.step));
-    for (const auto& row : state.log.rows()) {
-      ctx.sink.metric({loop.name + " loss", double(row.step) / per_epoch, row.train_loss});
-      if (row.val_loss >= 0) ctx.sink.metric({loop.name + " val", double(row.step) / per_epoch, row.val_loss});
-    }
-  }
-  state.request = req.to_json();
-  const double seconds_before = state.seconds;
-  auto elapsed = [&] { return seconds_before + std::chrono::duration<double>(clock_type::now() - t0).count(); };
-  auto save = [&] {
-    state.seconds = elapsed();
-    train::save_checkpoint(ckpt, *loop.module, loop.optimizer, state);
-    state.log.write_csv((fs::path(ctx.folder) / (loop.name + "_loss.csv")).string());
-  };
-  double loss_sum = 0;
-  int loss_n = 0;
-  const int metric_every = std::max(1, per_epoch / 20);
-  while (state.step < total) {
-    const int epoch = state.step / per_epoch, in_epoch = state.step % per_epoch;
-    // The epoch's order depends only on the seed and the epoch, so a resumed run sees the same batches.
-    auto gen = cpu_generator(Rng::derive(req.seed, 0x5348554646ull + std::uint64_t(epoch)));
-    const auto order = torch::randperm(loop.count, gen);
-    loop.module->train();
-    for (int b = in_epoch; b < per_epoch && state.step < total; ++b) {
-      if (ctx.cancel.stop_now()) {
-        save();
-        throw Cancelled();
-      }
-      const double lr = loop.schedule.at(state.step, epoch);
-      set_lr(*loop.optimizer, lr);
-      const double loss = loop.step(order.slice(0, int64_t(b) * req.batch, int64_t(b + 1) * req.batch), state.step);
-      if (!std::isfinite(loss)) {
-        save();
-        throw Error("the " + loop.name + " loss became " + std::to_string(loss) + " at step " + std::to_string(state.step) +
-                    "; lower the learning rate", ctx.folder);
-      }
-      ++state.step;
-      loss_sum += loss;
-      ++loss_n;
-      const double x = double(state.step) / per_epoch;
-      if (state.step % metric_every == 0) {
-        state.log.add({epoch + 1, state.step, loss_sum / loss_n, -1, lr, elapsed()});
-        ctx.sink.metric({loop.name + " loss", x, loss_sum / loss_n});
-        loss_sum = 0;
-        loss_n = 0;
-      }
-      if (state.step % 4 == 0 || state.step == total) {
-        const double f = ctx.progress_from + (ctx.progress_to - ctx.progress_from) * double(state.step) / total;
-        ctx.sink.progress(f, loop.name + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(loop.epochs) +
-                                 ", step " + std::to_string(state.step) + "/" + std::to_string(total));
-      }
-    }
-    // End of an epoch (or of a capped run): validate, log, checkpoint.
-    const double val = loop.validate();
-    loop.module->train();
-    state.epoch = (state.step + per_epoch - 1) / per_epoch;
-    state.log.add({state.epoch, state.step, loss_n ? loss_sum / loss_n : state.log.empty() ? -1 : state.log.rows().back().train_loss,
-                   val, loop.schedule.at(state.step, state.epoch), elapsed()});
-    ctx.sink.metric({loop.name + " val", double(state.step) / per_epoch, val});
-    ctx.sink.log(loop.name + " epoch " + std::to_string(state.epoch) + ": validation " + std::to_string(val));
-    save();
-    if (ctx.cancel.stop_after_current() && state.step < total) throw Cancelled();
-  }
-  return state.step;
+// The loop itself (shuffles, schedule, metrics, checkpoints, cancel, resume) is train::run_epoch_loop; a stage
+// fills in what differs.
+train::EpochLoop stage_loop(const StageContext& ctx) {
+  train::EpochLoop loop;
+  loop.batch = ctx.request.batch;
+  loop.max_steps = ctx.request.max_steps;
+  loop.seed = ctx.request.seed;
+  loop.resume = ctx.request.resume;
+  loop.request = ctx.request.to_json();
+  loop.folder = ctx.folder;
+  loop.progress_from = ctx.progress_from;
+  loop.progress_to = ctx.progress_to;
+  return loop;
 }
 
 std::vector<torch::Tensor> split_scales(const torch::Tensor& tokens_BL, const std::vector<int>& patch_nums) {
@@ -177,7 +96,7 @@ TokenizerOutcome train_tokenizer(VqvaeImpl& vae, const StageData& data, const St
     return out.val_mse;
   };
 
-  Loop loop;
+  train::EpochLoop loop = stage_loop(ctx);
   loop.name = "tokenizer";
   loop.epochs = req.tokenizer_epochs;
   loop.count = data.train_images.size(0);
@@ -211,7 +130,7 @@ TokenizerOutcome train_tokenizer(VqvaeImpl& vae, const StageData& data, const St
     return loss.item<double>();
   };
   loop.validate = validate;
-  out.steps = run_loop(loop, ctx);
+  out.steps = train::run_epoch_loop(loop, ctx.sink, ctx.cancel);
   if (out.val_mse < 0) validate();  // resumed a finished run: still report its figures
   vae.eval();
   return out;
@@ -260,7 +179,7 @@ TransformerOutcome train_transformer(VarImpl& var, VqvaeImpl& vae, const StageDa
     return out.val_loss;
   };
 
-  Loop loop;
+  train::EpochLoop loop = stage_loop(ctx);
   loop.name = "transformer";
   loop.epochs = req.transformer_epochs;
   loop.count = train_tokens.size(0);
@@ -287,7 +206,7 @@ TransformerOutcome train_transformer(VarImpl& var, VqvaeImpl& vae, const StageDa
     return loss.item<double>();
   };
   loop.validate = validate;
-  out.steps = run_loop(loop, ctx);
+  out.steps = train::run_epoch_loop(loop, ctx.sink, ctx.cancel);
   if (out.val_loss < 0) validate();
   var.eval();
   return out;

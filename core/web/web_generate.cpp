@@ -1,0 +1,269 @@
+#include "web/web_generate.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "common/rng.h"
+#include "common/thread_scope.h"
+#include "web/paper_dataset.h"
+#include "web/web_generator.h"
+#include "web/web_model.h"
+
+namespace weft::web {
+namespace {
+
+constexpr const char* kWhere = "web generate request";
+constexpr int kChunk = 16;  // webs decoded together (one batched pass per row)
+
+using clock_type = std::chrono::steady_clock;
+
+Json properties_json(const Properties& p) { return Json(std::vector<double>(p.begin(), p.end())); }
+
+// The deterministic first row for `cond`, then one start per web: that row with its xyz moved by seeded noise.
+// Web k's start depends only on (seed, k), so web k is the same whatever `count` is.
+torch::Tensor starts(GraphTransformerImpl& net, const torch::Tensor& cond1, double cond_scale, double noise,
+                     std::uint64_t seed, int first, int n) {
+  auto row0 = net.generate(cond1, cond_scale, 1, torch::Tensor()).select(1, 0);  // [1, pred_dim]
+  auto rows = row0.repeat({n, 1});
+  for (int k = 0; k < n; ++k) {
+    auto gen = cpu_generator(Rng::derive(seed, std::uint64_t(first + k)));
+    rows[k].slice(0, 0, 3).add_(torch::randn({3}, gen) * noise);
+  }
+  return rows.unsqueeze(1);  // [n, 1, pred_dim]
+}
+
+GeneratedWeb measure(const torch::Tensor& rows, const WebModel& m, const DecodeOptions& opt) {
+  GeneratedWeb w;
+  DecodeStats st;
+  w.graph = decode_rows(rows, m.norm, opt, &st);
+  w.measured = web_properties(w.graph);
+  w.capped_entries = st.capped_entries;
+  w.isolated_nodes = st.isolated_nodes;
+  w.connected = st.connected;
+  return w;
+}
+
+torch::Tensor scaled_condition(const WebModel& m, const Properties& targets) {
+  auto c = torch::zeros({1, kNumProperties});
+  for (int k = 0; k < kNumProperties; ++k) c[0][k] = m.norm.scale_y(k, targets[static_cast<std::size_t>(k)]);
+  return c;
+}
+
+}  // namespace
+
+Json WebGenerateRequest::to_json() const {
+  return {{"model", model}, {"targets", properties_json(targets)}, {"seed", seed}, {"count", count},
+          {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"threshold", threshold},
+          {"symmetric", symmetric}, {"degree_cap", degree_cap}, {"threads", threads}};
+}
+
+WebGenerateRequest WebGenerateRequest::from_json(const Json& j) {
+  WebGenerateRequest r;
+#define WEFT_FIELD(name) r.name = json_get(j, #name, r.name, kWhere)
+  WEFT_FIELD(model); WEFT_FIELD(seed); WEFT_FIELD(count); WEFT_FIELD(cond_scale); WEFT_FIELD(start_noise);
+  WEFT_FIELD(threshold); WEFT_FIELD(symmetric); WEFT_FIELD(degree_cap); WEFT_FIELD(threads);
+#undef WEFT_FIELD
+  const auto t = json_get<std::vector<double>>(j, "targets", {}, kWhere);
+  if (t.size() != kNumProperties) throw Error("\"targets\" must hold the 7 property values", kWhere);
+  std::copy(t.begin(), t.end(), r.targets.begin());
+  r.validate();
+  return r;
+}
+
+void WebGenerateRequest::validate() const {
+  if (model.empty()) throw Error("no model given", kWhere);
+  for (int k = 0; k < kNumProperties; ++k)
+    if (!std::isfinite(targets[static_cast<std::size_t>(k)]))
+      throw Error("target \"" + property_names()[static_cast<std::size_t>(k)] + "\" is not a finite number", kWhere);
+  if (count < 1 || count > 10000) throw Error("count must be between 1 and 10000", kWhere);
+  if (!(cond_scale >= 0 && cond_scale <= 100)) throw Error("cond_scale must be in [0, 100]", kWhere);
+  if (!(start_noise >= 0 && start_noise <= 2)) throw Error("start_noise must be in [0, 2]", kWhere);
+  if (!(threshold > 0 && threshold < 1)) throw Error("threshold must be in (0, 1)", kWhere);
+  if (degree_cap < 1 || degree_cap > 64) throw Error("degree_cap must be between 1 and 64", kWhere);
+  if (threads < 1 || threads > 1024) throw Error("threads must be between 1 and 1024", kWhere);
+}
+
+Json WebGenerateResult::to_json() const {
+  Json j = result_metadata("web-generate", request.to_json());
+  Json webs_json = Json::array();
+  for (const auto& w : webs)
+    webs_json.push_back({{"nodes", w.graph.nodes.size()}, {"entries", w.graph.edges.size()},
+                         {"measured", properties_json(w.measured)}, {"connected", w.connected},
+                         {"isolated_nodes", w.isolated_nodes}, {"capped_entries", w.capped_entries}});
+  j["webs"] = webs_json;
+  j["seconds"] = seconds;
+  return j;
+}
+
+Json WebGenerateResult::web_json(std::size_t index) const {
+  const auto& w = webs.at(index);
+  Json nodes = Json::array(), edges = Json::array();
+  for (const auto& p : w.graph.nodes) nodes.push_back({p.x, p.y, p.z});
+  for (const auto& e : w.graph.edges) edges.push_back({e.source, e.target});
+  Json j{{"nodes", nodes}, {"edges", edges}};
+  j["generated"] = {{"index", index}, {"targets", properties_json(request.targets)},
+                    {"measured", properties_json(w.measured)}, {"property_names", property_names()},
+                    {"connected", w.connected}, {"isolated_nodes", w.isolated_nodes},
+                    {"capped_entries", w.capped_entries}};
+  j.update(result_metadata("web-generate", request.to_json()));
+  return j;
+}
+
+WebGenerateResult generate_webs(const WebGenerateRequest& req, ProgressSink& sink, const CancelToken& cancel) {
+  const auto t0 = clock_type::now();
+  req.validate();
+  ThreadScope thread_scope(req.threads);
+  torch::NoGradGuard no_grad;
+  sink.progress(0, "loading the model");
+  const auto model = load_web_model(req.model);
+  auto& net = *model->net;
+  const int L = model->config.max_length;
+  const auto cond1 = scaled_condition(*model, req.targets);
+  const DecodeOptions opt{req.threshold, req.symmetric, req.degree_cap};
+  WebGenerateResult res;
+  res.request = req;
+  for (int first = 0; first < req.count; first += kChunk) {
+    const int n = std::min(kChunk, req.count - first);
+    auto prefix = starts(net, cond1, req.cond_scale, req.start_noise, req.seed, first, n);
+    auto rows = net.generate(cond1.repeat({n, 1}), req.cond_scale, L, prefix, [&](int done, int total) {
+      if (done % 4 == 0 || done == total)
+        sink.progress((double(first) + double(n) * done / total) / req.count,
+                      "web " + std::to_string(first + 1) + "/" + std::to_string(req.count) + ", row " +
+                          std::to_string(done) + "/" + std::to_string(total));
+      return !cancel.stop_now();
+    });
+    if (cancel.stop_now()) throw Cancelled();
+    for (int k = 0; k < n; ++k) res.webs.push_back(measure(rows[k], *model, opt));
+    if (cancel.stop_after_current()) break;
+  }
+  res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  sink.progress(1, "done");
+  return res;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+Json WebEvalRequest::to_json() const {
+  return {{"model", model}, {"data", data}, {"count", count}, {"data_seed", data_seed}, {"seed", seed},
+          {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"threads", threads}};
+}
+
+Json WebEvalResult::to_json() const {
+  Json j = result_metadata("web-eval", request.to_json());
+  Json props = Json::object();
+  for (int k = 0; k < kNumProperties; ++k)
+    props[property_names()[static_cast<std::size_t>(k)]] = {{"r2", r2[static_cast<std::size_t>(k)]},
+                                                             {"mae", mae[static_cast<std::size_t>(k)]}};
+  j["samples"] = samples;
+  j["pooled_r2"] = pooled_r2;
+  j["properties"] = props;
+  j["connected_fraction"] = connected_fraction;
+  j["isolated_nodes_per_web"] = isolated_per_web;
+  j["capped_entries_per_web"] = capped_per_web;
+  j["ms_per_web"] = ms_per_web;
+  return j;
+}
+
+std::string WebEvalResult::table() const {
+  std::string out;
+  char line[200];
+  std::snprintf(line, sizeof line, "%d held-out targets, one web each (cond scale %.2g)\n", samples, request.cond_scale);
+  out += line;
+  std::snprintf(line, sizeof line, "%-18s %8s %10s\n", "property", "R²", "MAE");
+  out += line;
+  for (int k = 0; k < kNumProperties; ++k) {
+    std::snprintf(line, sizeof line, "%-18s %8.3f %10.4g\n", property_names()[static_cast<std::size_t>(k)].c_str(),
+                  r2[static_cast<std::size_t>(k)], mae[static_cast<std::size_t>(k)]);
+    out += line;
+  }
+  std::snprintf(line, sizeof line,
+                "pooled R² (normalised, corrected dx) %.3f\nconnected %.1f %%, isolated nodes %.2f/web, "
+                "entries over the degree cap %.2f/web, %.1f ms/web\n",
+                pooled_r2, 100 * connected_fraction, isolated_per_web, capped_per_web, ms_per_web);
+  out += line;
+  return out;
+}
+
+WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, const CancelToken& cancel) {
+  if (req.count < 2) throw Error("count must be at least 2 (R² needs variance)", "web eval request");
+  ThreadScope thread_scope(req.threads);
+  torch::NoGradGuard no_grad;
+  const auto model = load_web_model(req.model);
+  auto& net = *model->net;
+  const int L = model->config.max_length;
+  WebDataset data;
+  if (req.data == "synthetic") {
+    DatasetParams params;
+    params.count = req.count;
+    params.max_nodes = std::min(params.max_nodes, L);
+    data = make_dataset(synthetic_samples(params, req.data_seed));
+  } else {
+    data = read_web_dataset(req.data);
+  }
+  const int n = static_cast<int>(std::min<std::size_t>(data.size(), static_cast<std::size_t>(req.count)));
+  if (n < 2) throw Error("fewer than 2 samples to evaluate on", req.data);
+  const DecodeOptions opt;
+  std::vector<Properties> measured;
+  WebEvalResult res;
+  res.request = req;
+  const auto t0 = clock_type::now();
+  for (int first = 0; first < n; first += kChunk) {
+    if (cancel.stop_now()) throw Cancelled();
+    const int m = std::min(kChunk, n - first);
+    auto cond = torch::zeros({m, kNumProperties});
+    for (int i = 0; i < m; ++i)
+      for (int k = 0; k < kNumProperties; ++k)
+        cond[i][k] = model->norm.scale_y(k, data.y[static_cast<std::size_t>(first + i)][static_cast<std::size_t>(k)]);
+    torch::Tensor prefix;
+    if (req.start_noise > 0) {
+      std::vector<torch::Tensor> s;
+      for (int i = 0; i < m; ++i)
+        s.push_back(starts(net, cond.slice(0, i, i + 1), req.cond_scale, req.start_noise, req.seed, first + i, 1));
+      prefix = torch::cat(s);
+    }
+    auto rows = net.generate(cond, req.cond_scale, L, prefix);
+    for (int i = 0; i < m; ++i) {
+      auto w = measure(rows[i], *model, opt);
+      measured.push_back(w.measured);
+      res.connected_fraction += w.connected;
+      res.isolated_per_web += w.isolated_nodes;
+      res.capped_per_web += w.capped_entries;
+    }
+    sink.progress(double(first + m) / n, "web " + std::to_string(first + m) + "/" + std::to_string(n));
+  }
+  res.ms_per_web = 1000 * std::chrono::duration<double>(clock_type::now() - t0).count() / n;
+  res.samples = n;
+  res.connected_fraction /= n;
+  res.isolated_per_web /= n;
+  res.capped_per_web /= n;
+  // R² = 1 − Σ(target − measured)² / Σ(target − mean target)², per property and pooled over all 7 (normalised).
+  double pooled_mean = 0;
+  for (int i = 0; i < n; ++i)
+    for (int k = 0; k < kNumProperties; ++k) pooled_mean += model->norm.scale_y(k, data.y[i][k]);
+  pooled_mean /= double(n) * kNumProperties;
+  double pooled_res = 0, pooled_tot = 0;
+  for (int k = 0; k < kNumProperties; ++k) {
+    double mean = 0;
+    for (int i = 0; i < n; ++i) mean += data.y[i][k];
+    mean /= n;
+    double ss_res = 0, ss_tot = 0, abs_sum = 0;
+    for (int i = 0; i < n; ++i) {
+      const double t = data.y[i][k], p = measured[i][k];
+      ss_res += (t - p) * (t - p);
+      ss_tot += (t - mean) * (t - mean);
+      abs_sum += std::abs(t - p);
+      const double ts = model->norm.scale_y(k, t), ps = model->norm.scale_y(k, p);
+      pooled_res += (ts - ps) * (ts - ps);
+      pooled_tot += (ts - pooled_mean) * (ts - pooled_mean);
+    }
+    res.r2[k] = ss_tot > 0 ? 1 - ss_res / ss_tot : 0;
+    res.mae[k] = abs_sum / n;
+  }
+  res.pooled_r2 = pooled_tot > 0 ? 1 - pooled_res / pooled_tot : 0;
+  return res;
+}
+
+}  // namespace weft::web

@@ -1,0 +1,84 @@
+#pragma once
+// Jobs: generate webs for 7 target properties with a trained Model 3, and measure how faithfully a model hits
+// targets (the paper's conditioning fidelity). Light header (no LibTorch).
+// Variety: Model 3 is deterministic given its prefix, so, as in the paper, variety comes from a random start —
+// here the first node's predicted position is moved by seeded Gaussian noise (`start_noise`, in the model's
+// [−1, 1] units) and every later row is predicted from that start. start_noise 0 gives the one deterministic web.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/cancel_token.h"
+#include "common/json_io.h"
+#include "common/progress_sink.h"
+#include "web/web_graph.h"
+#include "web/web_properties.h"
+
+namespace weft::web {
+
+struct WebGenerateRequest {
+  std::string model;                 // model.json
+  Properties targets{};              // in the data's units: length, dx, dy, dz, nodes, entries, entries/node
+  std::uint64_t seed = 0;
+  int count = 1;
+  double cond_scale = 3.0;           // classifier-free guidance (the official generate's effective default)
+  double start_noise = 0.1;
+  double threshold = 0.25;           // adjacency value that makes a thread (the paper's)
+  bool symmetric = false;            // the paper's enforce_symmetry
+  int degree_cap = 5;
+  int threads = 1;
+
+  Json to_json() const;
+  static WebGenerateRequest from_json(const Json&);
+  void validate() const;
+};
+
+struct GeneratedWeb {
+  WebGraph graph;
+  Properties measured{};             // web_properties of the graph (the corrected metric)
+  int capped_entries = 0, isolated_nodes = 0;
+  bool connected = false;
+};
+
+struct WebGenerateResult {
+  WebGenerateRequest request;
+  std::vector<GeneratedWeb> webs;
+  double seconds = 0;
+  Json to_json() const;              // request metadata + per web: measured properties and validity
+  // One web as a graph file read_graph_json accepts: {"nodes", "edges", "generated": {targets, measured,
+  // validity, index}, "weft": {job, request}} — the request and index repeat it exactly.
+  Json web_json(std::size_t index) const;
+};
+
+// Progress per generated row; cancel "now" is honoured between rows, "after current" between webs.
+WebGenerateResult generate_webs(const WebGenerateRequest&, ProgressSink&, const CancelToken&);
+
+// Conditioning fidelity on held-out targets: each target is the measured property vector of a real sample the
+// model never trained on; one web is generated per target and re-measured.
+struct WebEvalRequest {
+  std::string model;
+  std::string data = "synthetic";    // "synthetic" (fresh samples, `data_seed` ≠ the training seed) or a dataset file
+  int count = 200;
+  std::uint64_t data_seed = 9001;
+  std::uint64_t seed = 0;
+  double cond_scale = 3.0;
+  double start_noise = 0.0;
+  int threads = 1;
+  Json to_json() const;
+};
+
+struct WebEvalResult {
+  WebEvalRequest request;
+  int samples = 0;
+  double pooled_r2 = 0;              // all 7 properties pooled, in the model's normalised units (the paper's metric)
+  Properties r2{}, mae{};            // per property; MAE in the data's units
+  double connected_fraction = 0, isolated_per_web = 0, capped_per_web = 0;
+  double ms_per_web = 0;
+  Json to_json() const;
+  std::string table() const;         // human-readable, one line per property
+};
+
+WebEvalResult evaluate_web_model(const WebEvalRequest&, ProgressSink&, const CancelToken&);
+
+}  // namespace weft::web
