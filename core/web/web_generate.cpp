@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/atomic_file.h"
 #include "common/rng.h"
 #include "common/thread_scope.h"
 #include "web/paper_dataset.h"
@@ -96,6 +97,23 @@ Json WebGenerateResult::to_json() const {
   j["webs"] = webs_json;
   j["seconds"] = seconds;
   return j;
+}
+
+WebModelInfo read_web_model_info(const std::string& json_path) {
+  const Json j = parse_json(read_file(json_path), json_path);
+  if (json_get<std::string>(j, "kind", "", json_path) != "weft-web-generator")
+    throw Error("not a web generator model (\"kind\" must be \"weft-web-generator\")", json_path);
+  if (!j.contains("normalization")) throw Error("missing \"normalization\"", json_path);
+  const auto norm = normalization_from_json(j.at("normalization"), json_path + ", normalization");
+  const auto cfg = GraphTransformerConfig::from_json(j.value("transformer", Json::object()), json_path + ", transformer");
+  WebModelInfo info;
+  info.y_min = norm.y_min;
+  info.y_max = norm.y_max;
+  const Json training = j.value("training", Json::object());
+  info.description = "Model 3, " + std::to_string(cfg.depth) + " layers × " + std::to_string(cfg.dim) + ", up to " +
+                     std::to_string(cfg.max_length) + " nodes";
+  if (training.contains("data")) info.description += "; trained on " + training.value("data", std::string());
+  return info;
 }
 
 Json WebGenerateResult::web_json(std::size_t index) const {

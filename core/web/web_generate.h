@@ -51,6 +51,14 @@ struct WebGenerateResult {
   Json web_json(std::size_t index) const;
 };
 
+// What a front-end needs to know about a model before loading it: the data's range of each property (slider
+// ranges) and a one-line description. Reads model.json only; Error names the file and the key.
+struct WebModelInfo {
+  Properties y_min{}, y_max{};
+  std::string description;
+};
+WebModelInfo read_web_model_info(const std::string& json_path);
+
 // Progress per generated row; cancel "now" is honoured between rows, "after current" between webs.
 WebGenerateResult generate_webs(const WebGenerateRequest&, ProgressSink&, const CancelToken&);
 

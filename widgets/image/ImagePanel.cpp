@@ -45,6 +45,7 @@
 #include "image/generate.h"
 #include "image/result_files.h"
 #include "shared/JobRunner.h"
+#include "shared/SeedRow.h"
 
 namespace weft::studio {
 
@@ -92,29 +93,6 @@ void writePngAtomic(const QString& path, const QImage& image) {
 }
 
 }  // namespace
-
-QIcon diceIcon(const QColor& ink) {
-  auto draw = [](const QColor& colour) {
-    QPixmap pm(32, 32);
-    pm.fill(Qt::transparent);
-    QPainter p(&pm);
-    p.setRenderHint(QPainter::Antialiasing);
-    p.setPen(QPen(colour, 2.2));
-    p.setBrush(Qt::NoBrush);
-    p.drawRoundedRect(QRectF(3, 3, 26, 26), 6, 6);
-    p.setPen(Qt::NoPen);
-    p.setBrush(colour);
-    for (QPointF c : {QPointF(10, 10), QPointF(22, 10), QPointF(16, 16), QPointF(10, 22), QPointF(22, 22)})
-      p.drawEllipse(c, 2.6, 2.6);
-    p.end();
-    return pm;
-  };
-  QIcon icon(draw(ink));
-  QColor faded = ink;
-  faded.setAlphaF(0.3f);
-  icon.addPixmap(draw(faded), QIcon::Disabled);  // the style's own disabled version stays black here
-  return icon;
-}
 
 // What an "open picture" job hands back: the picture cropped to the square the model sees, and its text chunks.
 struct ImagePanel::Opened {
@@ -166,17 +144,10 @@ void ImagePanel::buildUi() {
   auto* form = new QFormLayout(sampleBox);
   class_ = new QComboBox;
   form->addRow(tr("Class"), class_);
-  seed_ = new QSpinBox;
-  seed_->setRange(0, INT_MAX);
-  seed_->setValue(7);
-  seed_->setToolTip(tr("The same seed and settings give the same pixels"));
-  dice_ = new QToolButton;
-  dice_->setIcon(diceIcon(palette().color(QPalette::ButtonText)));
-  dice_->setToolTip(tr("A random seed"));
-  auto* seedRow = new QHBoxLayout;
-  seedRow->addWidget(seed_, 1);
-  seedRow->addWidget(dice_);
-  form->addRow(tr("Seed"), seedRow);
+  const SeedRow seedRow = makeSeedRow(this, 7, tr("The same seed and settings give the same pixels"));
+  seed_ = seedRow.seed;
+  dice_ = seedRow.dice;
+  form->addRow(tr("Seed"), seedRow.layout);
   cfg_ = new QDoubleSpinBox;
   cfg_->setRange(0, 100);
   cfg_->setDecimals(2);
@@ -319,8 +290,6 @@ void ImagePanel::buildUi() {
   connect(openModel_, &QPushButton::clicked, this, &ImagePanel::chooseModel);
   connect(card_, &QPushButton::clicked, this, &ImagePanel::showModelCard);
   connect(trainModel_, &QPushButton::clicked, this, [this] { openTrainDialog(); });
-  connect(dice_, &QToolButton::clicked, this,
-          [this] { seed_->setValue(int(QRandomGenerator::global()->bounded(quint32(INT_MAX)))); });
   connect(generateButton_, &QPushButton::clicked, this, [this] { generate(); });
   connect(cancelNow_, &QPushButton::clicked, this, &ImagePanel::cancelNow);
   connect(cancelAfter_, &QPushButton::clicked, this, &ImagePanel::cancelAfterCurrent);

@@ -32,9 +32,6 @@ class ImageCanvas;
 class ImageGallery;
 class ImageTrainDialog;
 
-// A die showing five, drawn (no font has the glyph everywhere): the "random seed" buttons.
-QIcon diceIcon(const QColor& ink);
-
 class ImagePanel : public QWidget {
   Q_OBJECT
  public:

@@ -37,6 +37,7 @@
 #include "image/train_image.h"
 #include "series/LossChart.h"
 #include "shared/JobRunner.h"
+#include "shared/SeedRow.h"
 
 namespace weft::studio {
 
@@ -221,17 +222,11 @@ void ImageTrainDialog::buildUi() {
   batch_->setRange(1, 4096);
   batch_->setToolTip(tr("Pictures per optimisation step"));
   form->addRow(tr("Batch"), batch_);
-  seed_ = new QSpinBox;
-  seed_->setRange(0, INT_MAX);
-  seed_->setValue(0);
-  seed_->setToolTip(tr("Initial weights, shuffles and the held-out split: the same seed trains the same model"));
-  dice_ = new QToolButton;
-  dice_->setIcon(diceIcon(palette().color(QPalette::ButtonText)));
-  dice_->setToolTip(tr("A random seed"));
-  auto* seedRow = new QHBoxLayout;
-  seedRow->addWidget(seed_, 1);
-  seedRow->addWidget(dice_);
-  form->addRow(tr("Seed"), seedRow);
+  const SeedRow seedRow =
+      makeSeedRow(this, 0, tr("Initial weights, shuffles and the held-out split: the same seed trains the same model"));
+  seed_ = seedRow.seed;
+  dice_ = seedRow.dice;
+  form->addRow(tr("Seed"), seedRow.layout);
   resume_ = new QCheckBox(tr("Resume from the folder's checkpoint"));
   resume_->setToolTip(tr("Continue a cancelled run exactly where it stopped (same settings)"));
   form->addRow(QString(), resume_);
@@ -324,8 +319,6 @@ void ImageTrainDialog::buildUi() {
   connect(name_, &QLineEdit::textEdited, this, [this] { nameEdited_ = true; });
   connect(name_, &QLineEdit::textChanged, this, &ImageTrainDialog::updateTarget);
   connect(preset_, qOverload<int>(&QComboBox::currentIndexChanged), this, &ImageTrainDialog::applyPreset);
-  connect(dice_, &QToolButton::clicked, this,
-          [this] { seed_->setValue(int(QRandomGenerator::global()->bounded(quint32(INT_MAX)))); });
   connect(resume_, &QCheckBox::toggled, this, &ImageTrainDialog::updateEnabled);
   connect(train_, &QPushButton::clicked, this, [this] { train(); });
   connect(cancelNow_, &QPushButton::clicked, this, &ImageTrainDialog::cancelNow);

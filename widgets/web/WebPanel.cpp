@@ -27,6 +27,7 @@
 #include <memory>
 
 #include "common/cancel_token.h"
+#include "common/error.h"
 #include "common/progress_sink.h"
 #include "shared/JobRunner.h"
 #include "web/WebView3D.h"
@@ -36,6 +37,10 @@
 #include "web/web_properties.h"
 #ifdef WEFT_HAVE_WEB_MESH
 #include "web/mesh_export.h"
+#endif
+#ifdef WEFT_HAVE_WEB_MODEL
+#include "web/WebGeneratorBox.h"
+#include "web/web_generate.h"
 #endif
 
 namespace weft::studio {
@@ -228,6 +233,15 @@ void WebPanel::buildUi() {
   auto* controls = new QWidget;
   auto* cl = new QVBoxLayout(controls);
   cl->addWidget(sourceBox);
+#ifdef WEFT_HAVE_WEB_MODEL
+  targets_ = new WebGeneratorBox;
+  connect(targets_, &WebGeneratorBox::generateClicked, this, [this] { generateFromTargets(); });
+  connect(targets_, &WebGeneratorBox::likeShownClicked, this, [this] {
+    if (shown_) targets_->setTargets(shown_->properties);
+  });
+  connect(targets_, &WebGeneratorBox::problem, this, &WebPanel::showError);
+  cl->addWidget(targets_);
+#endif
   cl->addWidget(asmBox);
   cl->addWidget(expBox);
   cl->addWidget(cancelButton_);
@@ -320,6 +334,10 @@ void WebPanel::updateEnabled() {
   const bool assembling = pendingKind_ == Pending::Assemble;
   openButton_->setEnabled(idle || assembling);
   generateButton_->setEnabled(idle || assembling);
+#ifdef WEFT_HAVE_WEB_MODEL
+  targets_->generateButton()->setEnabled(targets_->hasModel() && (idle || assembling));
+  targets_->likeShownButton()->setEnabled(bool(shown_));
+#endif
   assembleButton_->setEnabled(unit_ && (idle || assembling));
   unitButton_->setEnabled(bool(unit_));
   exportButton_->setEnabled(shown_ && idle && meshExportAvailable());
@@ -333,7 +351,7 @@ void WebPanel::chooseGraph() {
 }
 
 quint64 WebPanel::submitGraphJob(Pending kind, const QString& title, const QString& requestJson,
-                                 std::function<std::shared_ptr<Shown>(const CancelToken&)> make) {
+                                 std::function<std::shared_ptr<Shown>(ProgressSink&, const CancelToken&)> make) {
   if (pending_ && pendingKind_ == Pending::Export) {
     showError(tr("Wait for the mesh export to finish (or cancel it)."));
     return 0;
@@ -346,7 +364,7 @@ quint64 WebPanel::submitGraphJob(Pending kind, const QString& title, const QStri
   spec.requestJson = requestJson;
   spec.run = [make = std::move(make)](ProgressSink& sink, const CancelToken& cancel) {
     sink.progress(0.0, "working");
-    auto s = make(cancel);
+    auto s = make(sink, cancel);
     JobOutput out;
     out.summary = QObject::tr("%1 nodes, %2 edges").arg(s->graph.nodes.size()).arg(s->graph.edges.size());
     out.payload = s;
@@ -363,7 +381,7 @@ quint64 WebPanel::openGraph(const QString& path) {
   const std::string p = QFileInfo(path).absoluteFilePath().toStdString();
   const QString name = QFileInfo(path).fileName();
   nlohmann::json req = {{"path", p}};
-  return submitGraphJob(Pending::Load, tr("Open %1").arg(name), q(req.dump()), [p](const CancelToken&) {
+  return submitGraphJob(Pending::Load, tr("Open %1").arg(name), q(req.dump()), [p](ProgressSink&, const CancelToken&) {
     return Shown::make(web::read_graph_file(p), q(p));
   });
 }
@@ -375,13 +393,51 @@ quint64 WebPanel::generate() {
   const auto seed = std::uint64_t(seed_->value());
   nlohmann::json req = {{"family", web::family_name(params.family)}, {"nodes", nodes}, {"seed", seed}};
   return submitGraphJob(Pending::Generate, tr("Generate %1 web").arg(family_->currentText()), q(req.dump()),
-                        [params, nodes, seed](const CancelToken&) {
+                        [params, nodes, seed](ProgressSink&, const CancelToken&) {
                           web::WebGraph g = web::generate_web(params, seed);
                           // The paper's samples are BFS cuts; a web smaller than asked stays whole.
                           if (int(g.nodes.size()) > nodes) g = web::bfs_sample(g, 0, nodes);
                           return Shown::make(std::move(g),
                                              QObject::tr("synthetic %1 web, seed %2").arg(web::family_name(params.family)).arg(seed));
                         });
+}
+
+quint64 WebPanel::generateFromTargets() {
+#ifdef WEFT_HAVE_WEB_MODEL
+  if (!targets_->hasModel()) {
+    showError(tr("No web generator: open a model.json written by `weft web train`."));
+    return 0;
+  }
+  web::WebGenerateRequest req = targets_->request();
+  try {
+    req.validate();
+  } catch (const std::exception& e) {
+    showError(QString::fromUtf8(e.what()));
+    return 0;
+  }
+  return submitGraphJob(Pending::Generate, tr("Generate from targets"), q(req.to_json().dump()),
+                        [req](ProgressSink& sink, const CancelToken& cancel) {
+                          const web::WebGenerateResult r = web::generate_webs(req, sink, cancel);
+                          if (r.webs.empty()) throw Cancelled();
+                          const auto& w = r.webs.front();
+                          // Target next to what the generated web really measures (the corrected metric).
+                          QString details = QObject::tr("%1  %2  %3\n").arg("property", -18).arg("target", 10).arg("measured", 10);
+                          for (int k = 0; k < web::kNumProperties; ++k)
+                            details += QStringLiteral("%1  %2  %3\n")
+                                           .arg(q(web::property_names()[size_t(k)]), -18)
+                                           .arg(req.targets[size_t(k)], 10, 'g', 4)
+                                           .arg(w.measured[size_t(k)], 10, 'g', 4);
+                          details += QObject::tr("%1, %2 isolated node(s), %3 entr(ies) over the degree cap; %4 s")
+                                         .arg(w.connected ? QObject::tr("connected") : QObject::tr("NOT connected"))
+                                         .arg(w.isolated_nodes)
+                                         .arg(w.capped_entries)
+                                         .arg(r.seconds, 0, 'f', 2);
+                          return Shown::make(w.graph, QObject::tr("Model 3 web, seed %1").arg(req.seed), details);
+                        });
+#else
+  showError(tr("This build has no web generator model."));
+  return 0;
+#endif
 }
 
 quint64 WebPanel::assemble() {
@@ -407,7 +463,7 @@ quint64 WebPanel::assemble() {
   }
   auto unit = unit_;
   return submitGraphJob(Pending::Assemble, tr("Assemble along %1").arg(path_->currentText()), q(req.to_json().dump()),
-                        [req, unit](const CancelToken& cancel) {
+                        [req, unit](ProgressSink&, const CancelToken& cancel) {
                           NullSink sink;  // assembly takes a moment: the job's own progress is enough
                           web::AssemblyResult r = web::assemble(req, unit->graph, sink, cancel);
                           return Shown::make(std::move(r.graph),

@@ -22,11 +22,13 @@ class QTimer;
 
 namespace weft {
 class CancelToken;
+class ProgressSink;
 }
 
 namespace weft::studio {
 
 class JobRunner;
+class WebGeneratorBox;
 class WebView3D;
 
 class WebPanel : public QWidget {
@@ -37,6 +39,7 @@ class WebPanel : public QWidget {
 
   quint64 openGraph(const QString& path);  // read on the job thread; becomes the unit; 0 if it cannot start
   quint64 generate();                      // synthetic web from the generator controls
+  quint64 generateFromTargets();           // Model 3: a web for the 7 target sliders (needs a model)
   quint64 assemble();                      // copies of the unit along the path; the result is shown
   quint64 exportMesh(const QString& path); // strut mesh of the shown web → file + report (needs mesh support)
   void cancel();
@@ -61,6 +64,7 @@ class WebPanel : public QWidget {
   QDoubleSpinBox* strutSpin() const { return strut_; }
   QDoubleSpinBox* sizeSpin() const { return size_; }
   QCheckBox* plateBox() const { return plate_; }
+  WebGeneratorBox* generatorBox() const { return targets_; }  // null when built without the web model
 
  protected:
   bool eventFilter(QObject* watched, QEvent* event) override;
@@ -74,7 +78,7 @@ class WebPanel : public QWidget {
   struct Shown;  // a graph with its properties and view arrays (defined in the .cpp)
   void buildUi();
   quint64 submitGraphJob(Pending kind, const QString& title, const QString& requestJson,
-                         std::function<std::shared_ptr<Shown>(const weft::CancelToken&)> make);
+                         std::function<std::shared_ptr<Shown>(weft::ProgressSink&, const weft::CancelToken&)> make);
   void onFinished(quint64 id);
   void onProgress(quint64 id, double fraction, const QString& stage);
   void show(std::shared_ptr<const Shown> s, bool fit);
@@ -100,6 +104,7 @@ class WebPanel : public QWidget {
   QSpinBox* nodes_;
   QSpinBox* seed_;
   QPushButton* generateButton_;
+  WebGeneratorBox* targets_ = nullptr;
   QComboBox* path_;
   QDoubleSpinBox* radius_;
   QDoubleSpinBox* rise_;
