@@ -205,6 +205,8 @@ void add_commands(CLI::App& app, Options& o) {
   d->add_option("--anisotropy-min", o.params.anisotropy_min, "anisotropy range, low end (0..0.9)");
   d->add_option("--anisotropy-max", o.params.anisotropy_max, "anisotropy range, high end");
   d->add_option("--relief", o.params.relief, "out-of-plane depth relative to size (0..1)");
+  d->add_flag("--growth-order", o.params.growth_order, "entries point from later (BFS) nodes to earlier ones");
+  d->add_flag("--root-at-origin", o.params.root_at_origin, "translate each sample so its first node is at 0,0,0");
   d->add_flag("--report", o.show_report, "also print the histograms of the 7 properties and node degree");
   auto* r = o.report = web->add_subcommand("report", "histograms of the 7 properties and node degree of a data set");
   r->add_option("FILE", o.input, "data set: the paper's .pt, our .safetensors or .json")->required();

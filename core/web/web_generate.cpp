@@ -214,9 +214,8 @@ WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, 
   const int L = model->config.max_length;
   WebDataset data;
   if (req.data == "synthetic") {
-    DatasetParams params;
+    DatasetParams params = generator_dataset_params(L);
     params.count = req.count;
-    params.max_nodes = std::min(params.max_nodes, L);
     data = make_dataset(synthetic_samples(params, req.data_seed));
   } else {
     data = read_web_dataset(req.data);

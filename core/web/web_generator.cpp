@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <numeric>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -277,9 +278,28 @@ std::vector<WebGraph> synthetic_samples(const DatasetParams& d, std::uint64_t se
     if (static_cast<int>(web.nodes.size()) < d.min_nodes)
       throw Error("could not grow a web of " + std::to_string(d.min_nodes) + " nodes", "web dataset");
     const int start = static_cast<int>(rng.below(web.nodes.size()));
-    out.push_back(bfs_sample(web, start, std::min(size, static_cast<int>(web.nodes.size()))));
+    WebGraph sample = bfs_sample(web, start, std::min(size, static_cast<int>(web.nodes.size())));
+    if (d.growth_order) {
+      // A reciprocal pair becomes one entry; a node still lists at most its ≤ 5 distinct neighbours.
+      std::set<Edge> entries;
+      for (const Edge& e : sample.edges) entries.insert({std::max(e.source, e.target), std::min(e.source, e.target)});
+      sample.edges.assign(entries.begin(), entries.end());
+    }
+    if (d.root_at_origin) {
+      const Vec3 root = sample.nodes.front();
+      for (Vec3& p : sample.nodes) p = {p.x - root.x, p.y - root.y, p.z - root.z};
+    }
+    out.push_back(std::move(sample));
   }
   return out;
+}
+
+DatasetParams generator_dataset_params(int max_nodes) {
+  DatasetParams d;
+  d.max_nodes = std::min(d.max_nodes, max_nodes);
+  d.growth_order = true;
+  d.root_at_origin = true;
+  return d;
 }
 
 }  // namespace weft::web

@@ -36,7 +36,15 @@ struct DatasetParams {
   double edge_length_min = 5.0, edge_length_max = 15.0;
   double anisotropy_min = 0.0, anisotropy_max = 0.5;
   double relief = 0.1;
+  // Layout of each sample for sequence models. growth_order: every entry points from the later node (in the BFS
+  // numbering) to the earlier one, so each new node lists nodes already placed (instead of "farther from the web's
+  // centre lists nearer"); mean dx/dy/dz then say which way the sample grows from its first node. root_at_origin:
+  // the sample is translated so its first node sits at (0, 0, 0) (all 7 properties are translation-invariant).
+  bool growth_order = false;
+  bool root_at_origin = false;
 };
+// What `weft web train` and `weft web eval` use for their synthetic data: the defaults with both layout options on.
+DatasetParams generator_dataset_params(int max_nodes);
 
 // Sample i uses its own stream Rng::derive(seed, i), cycling the three families, so a dataset of N is a prefix
 // of one of N + k with the same seed.

@@ -58,6 +58,7 @@ Json WebTrainResult::to_json() const {
   j["val_samples"] = val_samples;
   j["steps"] = steps;
   j["val_loss"] = val_loss;
+  j["xyz_residual_std"] = xyz_residual_std;
   j["seconds"] = seconds;
   return j;
 }
@@ -75,12 +76,11 @@ WebTrainResult train_web_model(const WebTrainRequest& req, ProgressSink& sink, c
   sink.progress(0, "preparing data");
   WebDataset data;
   if (req.data == "synthetic") {
-    DatasetParams params;
+    DatasetParams params = generator_dataset_params(model.config.max_length);
     params.count = req.count;
-    params.max_nodes = std::min(params.max_nodes, model.config.max_length);
     data = make_dataset(synthetic_samples(params, req.data_seed));
     res.data_description = std::to_string(req.count) + " synthetic orb/sheet/tangle samples (seed " +
-                           std::to_string(req.data_seed) + ")";
+                           std::to_string(req.data_seed) + ", growth order, first node at the origin)";
   } else {
     data = read_web_dataset(req.data);
     res.data_description = std::to_string(data.size()) + " samples from " + req.data;
@@ -116,12 +116,21 @@ WebTrainResult train_web_model(const WebTrainRequest& req, ProgressSink& sink, c
     model.net->eval();
     double sum = 0;
     const int64_t n = val_rows.size(0);
+    auto sq = torch::zeros({3}, torch::kDouble);
+    double real_rows = 0;
     for (int64_t at = 0; at < n; at += 64) {
       const int64_t m = std::min<int64_t>(64, n - at);
-      sum += model.net->loss(val_cond.slice(0, at, at + m), torch::ones({m}, torch::kBool),
-                             val_rows.slice(0, at, at + m)).item<double>() * double(m);
+      auto rows = val_rows.slice(0, at, at + m), cond = val_cond.slice(0, at, at + m);
+      auto predicted = model.net->forward(cond, torch::ones({m}, torch::kBool), rows.slice(1, 0, rows.size(1) - 1));
+      sum += torch::mse_loss(predicted, rows).item<double>() * double(m);
+      // Spread of the position error on real node rows (padding rows are all zero): what a sampler adds back.
+      auto real = (rows.abs().sum(2) > 0).unsqueeze(2).to(torch::kFloat);
+      sq += ((predicted.slice(2, 0, 3) - rows.slice(2, 0, 3)).pow(2) * real).sum(std::vector<int64_t>{0, 1}).to(torch::kDouble);
+      real_rows += real.sum().item<double>();
     }
     res.val_loss = sum / double(n);
+    res.xyz_residual_std.clear();
+    for (int c = 0; c < 3; ++c) res.xyz_residual_std.push_back(std::sqrt(sq[c].item<double>() / std::max(1.0, real_rows)));
     // After every epoch the folder holds a usable model (the GUI and `weft web eval` can try it while training
     // goes on); the final save below adds the complete training summary.
     model.training = res.to_json();

@@ -7,6 +7,7 @@
 // follows a cosine, because a CPU budget allows only a few epochs.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/cancel_token.h"
 #include "common/json_io.h"
@@ -43,6 +44,7 @@ struct WebTrainResult {
   int train_samples = 0, val_samples = 0;
   int steps = 0;
   double val_loss = -1;  // teacher-forced MSE per row value on the held-out samples
+  std::vector<double> xyz_residual_std;  // held-out error of predicted x, y, z on real rows (model units)
   double seconds = 0;
   Json to_json() const;
 };
