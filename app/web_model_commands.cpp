@@ -49,6 +49,8 @@ class WebModelCommands final : public CommandGroup {
     generate_->add_option("--cond-scale", g.cond_scale, "classifier-free guidance (1: off)");
     generate_->add_option("--start-noise", g.start_noise, "variety: noise on the first node (0: deterministic)");
     generate_->add_option("--threshold", g.threshold, "adjacency value that makes a thread");
+    generate_->add_option("--sampling", g.sampling, "mean (the paper's, deterministic) or sample (draw each row)");
+    generate_->add_option("--temperature", g.temperature, "sample: scale of the position noise");
     generate_->add_flag("--symmetric", g.symmetric, "average the adjacency with its transpose first");
     generate_->add_option("--degree-cap", g.degree_cap, "entries kept per node");
     generate_->add_option("-o,--out", out_, "output folder for the graph files");
@@ -62,6 +64,8 @@ class WebModelCommands final : public CommandGroup {
     eval_->add_option("--data-seed", e.data_seed, "synthetic: seed of the held-out samples (≠ the training seed)");
     eval_->add_option("--cond-scale", e.cond_scale, "classifier-free guidance");
     eval_->add_option("--start-noise", e.start_noise, "noise on the first node");
+    eval_->add_option("--sampling", e.sampling, "mean or sample (as generate)");
+    eval_->add_option("--temperature", e.temperature, "sample: scale of the position noise");
     eval_->add_option("--seed", e.seed, "64-bit seed");
     eval_->add_option("--json", eval_json_, "also write the result as JSON here");
   }

@@ -274,11 +274,11 @@ torch::Tensor GraphTransformerImpl::loss(const torch::Tensor& cond, const torch:
 
 torch::Tensor GraphTransformerImpl::generate(const torch::Tensor& cond, double cond_scale, int total_rows,
                                              const torch::Tensor& prefix) {
-  return generate_impl(cond, cond_scale, total_rows, prefix, [](int, int) { return true; });
+  return generate(cond, cond_scale, total_rows, prefix, Hooks{});
 }
 
-torch::Tensor GraphTransformerImpl::generate_impl(const torch::Tensor& cond, double cond_scale, int total_rows,
-                                                  const torch::Tensor& prefix, const std::function<bool(int, int)>& on_row) {
+torch::Tensor GraphTransformerImpl::generate(const torch::Tensor& cond, double cond_scale, int total_rows,
+                                             const torch::Tensor& prefix, const Hooks& hooks) {
   torch::NoGradGuard no_grad;
   const int64_t B = cond.size(0);
   const int S = prefix.defined() ? int(prefix.size(1)) : 0;
@@ -312,8 +312,9 @@ torch::Tensor GraphTransformerImpl::generate_impl(const torch::Tensor& cond, dou
   auto next = run(start_embedding(cond2.size(0)));
   for (int t = 0; t < total_rows; ++t) {
     auto row = t < S ? prefix.select(1, t).to(torch::kFloat) : next;
+    if (t >= S && hooks.sample) hooks.sample(row, t);
     rows.push_back(row);
-    if (!on_row(t + 1, total_rows) || t + 1 == total_rows) break;
+    if ((hooks.on_row && !hooks.on_row(t + 1, total_rows)) || t + 1 == total_rows) break;
     auto row2 = guided ? torch::cat({row, row}) : row;
     next = run(embed_rows(row2.unsqueeze(1), t));
   }

@@ -77,11 +77,14 @@ class GraphTransformerImpl : public torch::nn::Module {
   torch::Tensor loss(const torch::Tensor& cond, const torch::Tensor& keep, const torch::Tensor& rows);
   // Guided decoding with a KV cache: `prefix` [B, S, pred_dim] (may be undefined) is taken as given, then rows
   // are predicted until there are `total_rows`; each new row = null + (cond − null)·cond_scale, the official
-  // forward_with_cond_scale (cond_scale == 1: conditional only). Deterministic. Returns [B, total_rows, pred_dim].
-  // `on_row(done, total)` is called after every row; returning false stops early (rows so far are returned).
-  template <class OnRow>
+  // forward_with_cond_scale (cond_scale == 1: conditional only). Deterministic unless `hooks.sample` changes the
+  // predicted row (e.g. draws from it) before it is kept and fed back. Returns [B, total_rows, pred_dim].
+  struct Hooks {
+    std::function<bool(int done, int total)> on_row;             // after every row; false stops early
+    std::function<void(torch::Tensor& row, int index)> sample;   // row [B, pred_dim], in place
+  };
   torch::Tensor generate(const torch::Tensor& cond, double cond_scale, int total_rows, const torch::Tensor& prefix,
-                         OnRow&& on_row);
+                         const Hooks& hooks);
   torch::Tensor generate(const torch::Tensor& cond, double cond_scale, int total_rows, const torch::Tensor& prefix);
   // The official initialisation (PyTorch defaults; start token and null keys ~ N(0, 1)), from a seed.
   void reset_parameters(std::uint64_t seed);
@@ -91,8 +94,6 @@ class GraphTransformerImpl : public torch::nn::Module {
   torch::Tensor embed_rows(const torch::Tensor& rows, int64_t first_position);  // [B, L, dim], before init_norm
   torch::Tensor start_embedding(int64_t batch);                   // [B, 1, dim]
   torch::Tensor positions(const torch::Tensor& inv_freq, int64_t first, int64_t count, int64_t width);
-  torch::Tensor generate_impl(const torch::Tensor& cond, double cond_scale, int total_rows,
-                              const torch::Tensor& prefix, const std::function<bool(int, int)>& on_row);
 
   GraphTransformerConfig cfg_;
   torch::Tensor start_token_, cond_inv_freq_, graph_inv_freq_;
@@ -107,11 +108,5 @@ class GraphTransformerImpl : public torch::nn::Module {
   torch::Tensor feed_forward(Layer&, const torch::Tensor& x);
 };
 TORCH_MODULE(GraphTransformer);
-
-template <class OnRow>
-torch::Tensor GraphTransformerImpl::generate(const torch::Tensor& cond, double cond_scale, int total_rows,
-                                             const torch::Tensor& prefix, OnRow&& on_row) {
-  return generate_impl(cond, cond_scale, total_rows, prefix, std::function<bool(int, int)>(on_row));
-}
 
 }  // namespace weft::web

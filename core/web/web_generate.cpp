@@ -36,6 +36,30 @@ torch::Tensor starts(GraphTransformerImpl& net, const torch::Tensor& cond1, doub
   return rows.unsqueeze(1);  // [n, 1, pred_dim]
 }
 
+// The "sample" decoding: web `first + k`'s row t draws from its own stream, so a web does not depend on how many
+// were generated with it.
+GraphTransformerImpl::Hooks sampling_hooks(const WebModel& m, const std::string& sampling, double temperature,
+                                           double floor, std::uint64_t seed, int first) {
+  GraphTransformerImpl::Hooks hooks;
+  if (sampling == "mean") return hooks;
+  if (sampling != "sample") throw Error("sampling must be \"mean\" or \"sample\", not \"" + sampling + "\"", kWhere);
+  auto std_json = m.training.value("xyz_residual_std", Json::array());
+  auto spread = torch::zeros({3});
+  if (std_json.is_array() && std_json.size() == 3)
+    for (int c = 0; c < 3; ++c) spread[c] = std_json[std::size_t(c)].get<double>() * temperature;
+  hooks.sample = [spread, floor, seed, first](torch::Tensor& row, int t) {
+    for (int64_t k = 0; k < row.size(0); ++k) {
+      auto gen = cpu_generator(Rng::derive(Rng::derive(seed, std::uint64_t(first + k)), 0x524f5700ull + std::uint64_t(t)));
+      auto r = row[k];
+      r.slice(0, 0, 3).add_(torch::randn({3}, gen) * spread);
+      auto p = r.slice(0, 3).clamp(0, 1);
+      p = torch::where(p < floor, torch::zeros_like(p), p);
+      r.slice(0, 3).copy_((torch::rand(p.sizes(), gen) < p).to(torch::kFloat));
+    }
+  };
+  return hooks;
+}
+
 GeneratedWeb measure(const torch::Tensor& rows, const WebModel& m, const DecodeOptions& opt) {
   GeneratedWeb w;
   DecodeStats st;
@@ -58,6 +82,7 @@ torch::Tensor scaled_condition(const WebModel& m, const Properties& targets) {
 Json WebGenerateRequest::to_json() const {
   return {{"model", model}, {"targets", properties_json(targets)}, {"seed", seed}, {"count", count},
           {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"threshold", threshold},
+          {"sampling", sampling}, {"temperature", temperature}, {"floor", floor},
           {"symmetric", symmetric}, {"degree_cap", degree_cap}, {"threads", threads}};
 }
 
@@ -66,6 +91,7 @@ WebGenerateRequest WebGenerateRequest::from_json(const Json& j) {
 #define WEFT_FIELD(name) r.name = json_get(j, #name, r.name, kWhere)
   WEFT_FIELD(model); WEFT_FIELD(seed); WEFT_FIELD(count); WEFT_FIELD(cond_scale); WEFT_FIELD(start_noise);
   WEFT_FIELD(threshold); WEFT_FIELD(symmetric); WEFT_FIELD(degree_cap); WEFT_FIELD(threads);
+  WEFT_FIELD(sampling); WEFT_FIELD(temperature); WEFT_FIELD(floor);
 #undef WEFT_FIELD
   const auto t = json_get<std::vector<double>>(j, "targets", {}, kWhere);
   if (t.size() != kNumProperties) throw Error("\"targets\" must hold the 7 property values", kWhere);
@@ -83,6 +109,9 @@ void WebGenerateRequest::validate() const {
   if (!(cond_scale >= 0 && cond_scale <= 100)) throw Error("cond_scale must be in [0, 100]", kWhere);
   if (!(start_noise >= 0 && start_noise <= 2)) throw Error("start_noise must be in [0, 2]", kWhere);
   if (!(threshold > 0 && threshold < 1)) throw Error("threshold must be in (0, 1)", kWhere);
+  if (sampling != "mean" && sampling != "sample") throw Error("sampling must be \"mean\" or \"sample\"", kWhere);
+  if (!(temperature >= 0 && temperature <= 10) || !(floor >= 0 && floor < 1))
+    throw Error("temperature must be in [0, 10] and floor in [0, 1)", kWhere);
   if (degree_cap < 1 || degree_cap > 64) throw Error("degree_cap must be between 1 and 64", kWhere);
   if (threads < 1 || threads > 1024) throw Error("threads must be between 1 and 1024", kWhere);
 }
@@ -146,13 +175,15 @@ WebGenerateResult generate_webs(const WebGenerateRequest& req, ProgressSink& sin
   for (int first = 0; first < req.count; first += kChunk) {
     const int n = std::min(kChunk, req.count - first);
     auto prefix = starts(net, cond1, req.cond_scale, req.start_noise, req.seed, first, n);
-    auto rows = net.generate(cond1.repeat({n, 1}), req.cond_scale, L, prefix, [&](int done, int total) {
+    auto hooks = sampling_hooks(*model, req.sampling, req.temperature, req.floor, req.seed, first);
+    hooks.on_row = [&](int done, int total) {
       if (done % 4 == 0 || done == total)
         sink.progress((double(first) + double(n) * done / total) / req.count,
                       "web " + std::to_string(first + 1) + "/" + std::to_string(req.count) + ", row " +
                           std::to_string(done) + "/" + std::to_string(total));
       return !cancel.stop_now();
-    });
+    };
+    auto rows = net.generate(cond1.repeat({n, 1}), req.cond_scale, L, prefix, hooks);
     if (cancel.stop_now()) throw Cancelled();
     for (int k = 0; k < n; ++k) res.webs.push_back(measure(rows[k], *model, opt));
     if (cancel.stop_after_current()) break;
@@ -166,7 +197,8 @@ WebGenerateResult generate_webs(const WebGenerateRequest& req, ProgressSink& sin
 
 Json WebEvalRequest::to_json() const {
   return {{"model", model}, {"data", data}, {"count", count}, {"data_seed", data_seed}, {"seed", seed},
-          {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"threads", threads}};
+          {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"sampling", sampling},
+          {"temperature", temperature}, {"floor", floor}, {"threads", threads}};
 }
 
 Json WebEvalResult::to_json() const {
@@ -241,7 +273,8 @@ WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, 
         s.push_back(starts(net, cond.slice(0, i, i + 1), req.cond_scale, req.start_noise, req.seed, first + i, 1));
       prefix = torch::cat(s);
     }
-    auto rows = net.generate(cond, req.cond_scale, L, prefix);
+    auto rows = net.generate(cond, req.cond_scale, L, prefix,
+                             sampling_hooks(*model, req.sampling, req.temperature, req.floor, req.seed, first));
     for (int i = 0; i < m; ++i) {
       auto w = measure(rows[i], *model, opt);
       measured.push_back(w.measured);

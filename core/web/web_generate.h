@@ -25,6 +25,13 @@ struct WebGenerateRequest {
   double cond_scale = 3.0;           // classifier-free guidance (the official generate's effective default)
   double start_noise = 0.1;
   double threshold = 0.25;           // adjacency value that makes a thread (the paper's)
+  // "mean": the paper's decoding (every row is the predicted mean, deterministic after the start). "sample": the
+  // MSE objective read as a Gaussian/Bernoulli likelihood — each row's x, y, z get seeded noise of the spread the
+  // model showed on held-out rows (× temperature), and each adjacency entry is drawn with its predicted value as
+  // the probability (entries under `floor` are treated as 0), before the row is fed back.
+  std::string sampling = "mean";
+  double temperature = 1.0;
+  double floor = 0.1;
   bool symmetric = false;            // the paper's enforce_symmetry
   int degree_cap = 5;
   int threads = 1;
@@ -72,6 +79,9 @@ struct WebEvalRequest {
   std::uint64_t seed = 0;
   double cond_scale = 3.0;
   double start_noise = 0.0;
+  std::string sampling = "mean";     // as WebGenerateRequest
+  double temperature = 1.0;
+  double floor = 0.1;
   int threads = 1;
   Json to_json() const;
 };

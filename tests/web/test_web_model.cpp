@@ -126,6 +126,21 @@ class TestWebModel : public QObject {
     calm.start_noise = 0;
     const auto c = generate_webs(calm, sink, cancel);
     QCOMPARE(c.webs[0].graph.nodes[0].x, c.webs[1].graph.nodes[0].x);
+    // Sampled decoding: reproducible by seed, different across seeds even without start noise.
+    auto sampled = calm;
+    sampled.sampling = "sample";
+    const auto s1 = generate_webs(sampled, sink, cancel), s2 = generate_webs(sampled, sink, cancel);
+    for (std::size_t k = 0; k < 3; ++k) QCOMPARE(s1.webs[k].graph.edges, s2.webs[k].graph.edges);
+    auto reseeded = sampled;
+    reseeded.seed = 44;
+    const auto s3 = generate_webs(reseeded, sink, cancel);
+    bool differs = false;
+    for (std::size_t k = 0; k < 3; ++k)
+      differs |= s3.webs[k].graph.edges != s1.webs[k].graph.edges || s3.webs[k].graph.nodes.size() != s1.webs[k].graph.nodes.size() ||
+                 s3.webs[k].graph.nodes.back().x != s1.webs[k].graph.nodes.back().x;
+    QVERIFY(differs);
+    sampled.sampling = "greedy";
+    EXPECT_ERROR(generate_webs(sampled, sink, cancel), "sampling");
     // The saved file carries the request: it reads back as a graph and re-runs the same web.
     const Json j = a.web_json(1);
     QCOMPARE(WebGenerateRequest::from_json(j["weft"]["request"]).to_json(), req.to_json());
