@@ -1,5 +1,6 @@
 #include "web/WebGeneratorBox.h"
 
+#include <QComboBox>
 #include <QCoreApplication>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -82,6 +83,13 @@ WebGeneratorBox::WebGeneratorBox(QWidget* parent) : QGroupBox(tr("Generate from 
   noise_->setValue(0.1);
   noise_->setToolTip(tr("Variety: how far the seed moves the first node (0 = the one deterministic web)"));
   form->addRow(tr("Start noise"), noise_);
+  decoding_ = new QComboBox;
+  decoding_->addItem(tr("predicted mean (paper)"), QStringLiteral("mean"));
+  decoding_->addItem(tr("sampled"), QStringLiteral("sample"));
+  decoding_->setToolTip(tr("Mean: every row is the model's prediction (deterministic after the start). Sampled: each "
+                           "row's position gets noise of the model's held-out error and each thread is drawn with "
+                           "its predicted probability"));
+  form->addRow(tr("Rows"), decoding_);
   generate_ = new QPushButton(tr("Generate web"));
   connect(generate_, &QPushButton::clicked, this, &WebGeneratorBox::generateClicked);
   form->addRow(generate_);
@@ -183,6 +191,7 @@ web::WebGenerateRequest WebGeneratorBox::request() const {
   r.seed = std::uint64_t(seed_->value());
   r.cond_scale = guidance_->value();
   r.start_noise = noise_->value();
+  r.sampling = decoding_->currentData().toString().toStdString();
   return r;
 }
 

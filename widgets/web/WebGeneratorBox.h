@@ -7,6 +7,7 @@
 
 #include "web/web_generate.h"
 
+class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
@@ -33,6 +34,7 @@ class WebGeneratorBox : public QGroupBox {
 
   QSlider* slider(int property) const { return sliders_[std::size_t(property)]; }
   QSpinBox* seedSpin() const { return seed_; }
+  QComboBox* decodingBox() const { return decoding_; }
   QPushButton* generateButton() const { return generate_; }
   QPushButton* likeShownButton() const { return likeShown_; }
 
@@ -56,6 +58,7 @@ class WebGeneratorBox : public QGroupBox {
   QSpinBox* seed_;
   QDoubleSpinBox* guidance_;
   QDoubleSpinBox* noise_;
+  QComboBox* decoding_;
   QPushButton* generate_;
   QPushButton* likeShown_;
 };
