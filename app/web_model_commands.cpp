@@ -49,6 +49,7 @@ class WebModelCommands final : public CommandGroup {
     generate_->add_option("--cond-scale", g.cond_scale, "classifier-free guidance (1: off)");
     generate_->add_option("--start-noise", g.start_noise, "variety: noise on the first node (0: deterministic)");
     generate_->add_option("--threshold", g.threshold, "adjacency value that makes a thread");
+    generate_->add_option("--decode", g.decode, "threshold (the paper's) or count (each row keeps its expected number)");
     generate_->add_option("--sampling", g.sampling, "mean (the paper's, deterministic) or sample (draw each row)");
     generate_->add_option("--temperature", g.temperature, "sample: scale of the position noise");
     generate_->add_flag("--symmetric", g.symmetric, "average the adjacency with its transpose first");
@@ -65,6 +66,7 @@ class WebModelCommands final : public CommandGroup {
     eval_->add_option("--cond-scale", e.cond_scale, "classifier-free guidance");
     eval_->add_option("--start-noise", e.start_noise, "noise on the first node");
     eval_->add_option("--sampling", e.sampling, "mean or sample (as generate)");
+    eval_->add_option("--decode", e.decode, "threshold or count (as generate)");
     eval_->add_option("--temperature", e.temperature, "sample: scale of the position noise");
     eval_->add_option("--seed", e.seed, "64-bit seed");
     eval_->add_option("--json", eval_json_, "also write the result as JSON here");

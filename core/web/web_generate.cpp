@@ -82,7 +82,7 @@ torch::Tensor scaled_condition(const WebModel& m, const Properties& targets) {
 Json WebGenerateRequest::to_json() const {
   return {{"model", model}, {"targets", properties_json(targets)}, {"seed", seed}, {"count", count},
           {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"threshold", threshold},
-          {"sampling", sampling}, {"temperature", temperature}, {"floor", floor},
+          {"decode", decode}, {"sampling", sampling}, {"temperature", temperature}, {"floor", floor},
           {"symmetric", symmetric}, {"degree_cap", degree_cap}, {"threads", threads}};
 }
 
@@ -91,7 +91,7 @@ WebGenerateRequest WebGenerateRequest::from_json(const Json& j) {
 #define WEFT_FIELD(name) r.name = json_get(j, #name, r.name, kWhere)
   WEFT_FIELD(model); WEFT_FIELD(seed); WEFT_FIELD(count); WEFT_FIELD(cond_scale); WEFT_FIELD(start_noise);
   WEFT_FIELD(threshold); WEFT_FIELD(symmetric); WEFT_FIELD(degree_cap); WEFT_FIELD(threads);
-  WEFT_FIELD(sampling); WEFT_FIELD(temperature); WEFT_FIELD(floor);
+  WEFT_FIELD(sampling); WEFT_FIELD(temperature); WEFT_FIELD(floor); WEFT_FIELD(decode);
 #undef WEFT_FIELD
   const auto t = json_get<std::vector<double>>(j, "targets", {}, kWhere);
   if (t.size() != kNumProperties) throw Error("\"targets\" must hold the 7 property values", kWhere);
@@ -110,6 +110,7 @@ void WebGenerateRequest::validate() const {
   if (!(start_noise >= 0 && start_noise <= 2)) throw Error("start_noise must be in [0, 2]", kWhere);
   if (!(threshold > 0 && threshold < 1)) throw Error("threshold must be in (0, 1)", kWhere);
   if (sampling != "mean" && sampling != "sample") throw Error("sampling must be \"mean\" or \"sample\"", kWhere);
+  if (decode != "threshold" && decode != "count") throw Error("decode must be \"threshold\" or \"count\"", kWhere);
   if (!(temperature >= 0 && temperature <= 10) || !(floor >= 0 && floor < 1))
     throw Error("temperature must be in [0, 10] and floor in [0, 1)", kWhere);
   if (degree_cap < 1 || degree_cap > 64) throw Error("degree_cap must be between 1 and 64", kWhere);
@@ -169,7 +170,7 @@ WebGenerateResult generate_webs(const WebGenerateRequest& req, ProgressSink& sin
   auto& net = *model->net;
   const int L = model->config.max_length;
   const auto cond1 = scaled_condition(*model, req.targets);
-  const DecodeOptions opt{req.threshold, req.symmetric, req.degree_cap};
+  const DecodeOptions opt{req.decode, req.threshold, req.symmetric, req.degree_cap};
   WebGenerateResult res;
   res.request = req;
   for (int first = 0; first < req.count; first += kChunk) {
@@ -197,7 +198,7 @@ WebGenerateResult generate_webs(const WebGenerateRequest& req, ProgressSink& sin
 
 Json WebEvalRequest::to_json() const {
   return {{"model", model}, {"data", data}, {"count", count}, {"data_seed", data_seed}, {"seed", seed},
-          {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"sampling", sampling},
+          {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"sampling", sampling}, {"decode", decode},
           {"temperature", temperature}, {"floor", floor}, {"threads", threads}};
 }
 
@@ -254,7 +255,8 @@ WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, 
   }
   const int n = static_cast<int>(std::min<std::size_t>(data.size(), static_cast<std::size_t>(req.count)));
   if (n < 2) throw Error("fewer than 2 samples to evaluate on", req.data);
-  const DecodeOptions opt;
+  DecodeOptions opt;
+  opt.rule = req.decode;
   std::vector<Properties> measured;
   WebEvalResult res;
   res.request = req;

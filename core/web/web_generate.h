@@ -25,6 +25,7 @@ struct WebGenerateRequest {
   double cond_scale = 3.0;           // classifier-free guidance (the official generate's effective default)
   double start_noise = 0.1;
   double threshold = 0.25;           // adjacency value that makes a thread (the paper's)
+  std::string decode = "threshold";  // or "count" (see DecodeOptions in web_model.h)
   // "mean": the paper's decoding (every row is the predicted mean, deterministic after the start). "sample": the
   // MSE objective read as a Gaussian/Bernoulli likelihood — each row's x, y, z get seeded noise of the spread the
   // model showed on held-out rows (× temperature), and each adjacency entry is drawn with its predicted value as
@@ -80,6 +81,7 @@ struct WebEvalRequest {
   double cond_scale = 3.0;
   double start_noise = 0.0;
   std::string sampling = "mean";     // as WebGenerateRequest
+  std::string decode = "threshold";
   double temperature = 1.0;
   double floor = 0.1;
   int threads = 1;

@@ -96,11 +96,17 @@ WebGraph decode_rows(const at::Tensor& rows_in, const Normalization& norm, const
   int last = -1;
   for (int64_t i = 0; i < L; ++i) {
     std::vector<std::pair<float, int>> listed;
-    for (int64_t j = 0; j < L; ++j)
-      if (i != j && a[i][j] >= opt.threshold) listed.push_back({a[i][j], static_cast<int>(j)});
-    st.candidate_entries += static_cast<int>(listed.size());
+    const bool by_count = opt.rule == "count";
+    double mass = 0;
+    for (int64_t j = 0; j < L; ++j) {
+      if (i == j) continue;
+      mass += a[i][j];
+      if (by_count ? a[i][j] > 0 : a[i][j] >= opt.threshold) listed.push_back({a[i][j], static_cast<int>(j)});
+    }
     // Strongest first; ties by index so the decode is deterministic.
     std::sort(listed.begin(), listed.end(), [](auto& p, auto& q) { return p.first != q.first ? p.first > q.first : p.second < q.second; });
+    if (by_count) listed.resize(std::min(listed.size(), static_cast<std::size_t>(std::lround(mass))));
+    st.candidate_entries += static_cast<int>(listed.size());
     if (static_cast<int>(listed.size()) > opt.degree_cap) {
       st.capped_entries += static_cast<int>(listed.size()) - opt.degree_cap;
       listed.resize(static_cast<std::size_t>(opt.degree_cap));

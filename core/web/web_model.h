@@ -44,6 +44,10 @@ struct DecodeStats {
   bool connected = false;
 };
 struct DecodeOptions {
+  // "threshold": an entry is a thread when its value ≥ threshold (the paper's rule). "count": a row keeps its
+  // round(Σ values) strongest entries — the number of threads the model expects there — so a row whose mass is
+  // spread over several candidates (uncertain which earlier node it joins) still gets its thread.
+  std::string rule = "threshold";
   double threshold = 0.25;  // the paper's dist_matrix_threshold
   bool symmetric = false;   // average a with aᵀ first (the paper's enforce_symmetry; changes directed counts)
   int degree_cap = kMaxNeighbors;  // entries per node kept (strongest first), as the 5 neighbour slots allow

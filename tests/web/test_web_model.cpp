@@ -182,17 +182,27 @@ class TestWebModel : public QObject {
     QVERIFY(st.connected);
     QCOMPARE(st.isolated_nodes, 0);
     // Symmetric decoding averages a with aᵀ: 2→0 becomes (0.2 + 0)/2, still no thread; 0↔1 both ways at 0.45.
-    auto sym = decode_rows(rows, unit_norm(), DecodeOptions{0.25, true, 5}, nullptr);
+    auto sym = decode_rows(rows, unit_norm(), DecodeOptions{"threshold", 0.25, true, 5}, nullptr);
     QCOMPARE(sym.edges, (std::vector<Edge>{{0, 1}, {1, 0}, {1, 2}, {2, 1}}));
     // The degree cap keeps the strongest entries.
     auto busy = torch::zeros({L, 3 + L});
     for (int j = 1; j < 8; ++j) busy[0][3 + j] = 0.3 + 0.1 * j;
     DecodeStats capped;
-    auto gc = decode_rows(busy, unit_norm(), DecodeOptions{0.25, false, 2}, &capped);
+    auto gc = decode_rows(busy, unit_norm(), DecodeOptions{"threshold", 0.25, false, 2}, &capped);
     QCOMPARE(gc.edges, (std::vector<Edge>{{0, 6}, {0, 7}}));
     QCOMPARE(capped.capped_entries, 5);
     QCOMPARE(capped.isolated_nodes, 5);  // nodes 1..5 are named by no kept entry but lie below the last index
     QVERIFY(!capped.connected);
+    // The count rule: a row whose mass (0.2 + 0.24 + 0.2 + 0.2 + 0.15 = 0.99) is spread over candidates keeps
+    // round(0.99) = 1 entry, the strongest, although none reaches the threshold.
+    auto spread = torch::zeros({L, 3 + L});
+    spread[1][3 + 0] = 1.0;
+    for (auto [j, v] : std::vector<std::pair<int, float>>{{0, 0.2f}, {1, 0.24f}, {3, 0.2f}, {4, 0.2f}, {5, 0.15f}})
+      spread[2][3 + j] = v;
+    auto gcount = decode_rows(spread, unit_norm(), DecodeOptions{"count", 0.25, false, 5}, nullptr);
+    QCOMPARE(gcount.edges, (std::vector<Edge>{{1, 0}, {2, 1}}));
+    auto gthresh = decode_rows(spread, unit_norm(), DecodeOptions{}, nullptr);
+    QCOMPARE(gthresh.edges, (std::vector<Edge>{{1, 0}}));
   }
 
   void datasetRowsMatchTheNeighbourSlots() {
