@@ -121,10 +121,13 @@ void run_assemble(const AssembleOptions& a, std::ostream& out, bool quiet) {
 #ifdef WEFT_HAVE_WEB_MESH
 void add_export_command(CLI::App* web, Options& o) {
   ExportOptions& e = o.exporting;
-  auto* c = o.export_mesh = web->add_subcommand("export", "graph → one watertight mesh in mm (STL/3MF/OBJ) + print report");
+  auto* c = o.export_mesh = web->add_subcommand(
+      "export", "graph → one watertight mesh in mm (STL/3MF/OBJ) or a 3MF beam lattice + print report");
   c->add_option("GRAPH", e.graph, "graph file (.json or .nodes.csv / .edges.csv)")->required();
   c->add_option("-o,--out", e.out, "mesh file: .stl (binary), .3mf or .obj")->required();
-  c->add_option("--format", e.format, "stl | ascii-stl | 3mf | obj (default: from the file name)");
+  c->add_option("--format", e.format,
+                "stl | ascii-stl | 3mf | 3mf-beams | obj (default: from the file name); 3mf-beams: nodes + beams for "
+                "software that reads 3MF beam lattices, no meshing");
   auto* scale = c->add_option("--scale", e.scale, "mm per graph unit (graph coordinates have no unit)");
   auto* size = c->add_option("--size", e.size, "or: the web's longest side in mm");
   scale->excludes(size);
@@ -165,7 +168,14 @@ void run_export(const ExportOptions& e, std::ostream& out, bool quiet) {
     return;
   }
   const auto& r = res.report;
-  if (!quiet) {
+  if (!quiet && r.beam_lattice) {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "wrote %s: beam lattice, %zu beams on %zu nodes, %.4g × %.4g × %.4g mm, %zu part%s (%.2f s)\n",
+                  e.out.c_str(), r.beams, r.vertices, r.size_mm[0], r.size_mm[1], r.size_mm[2], r.components,
+                  r.components == 1 ? "" : "s", res.mesh_seconds + res.write_seconds);
+    out << line;
+  } else if (!quiet) {
     char line[256];
     std::snprintf(line, sizeof line, "wrote %s: %zu triangles, %.4g mm³, %.4g × %.4g × %.4g mm, %s, %zu part%s (%.2f s)\n",
                   e.out.c_str(), r.triangles, r.volume_mm3, r.size_mm[0], r.size_mm[1], r.size_mm[2],

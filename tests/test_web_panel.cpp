@@ -1,7 +1,7 @@
 // The Web tab end to end, through the real window and job thread: dropping a graph file shows its nodes and edges
 // in the 3D view and its 7 properties; assembly along a helix grows the web and updates the view; exporting an STL
-// writes the file, reports it watertight and shows the mesh; the view really draws (its framebuffer is not one
-// flat colour) wherever an OpenGL context is available.
+// writes the file, reports it watertight and shows the mesh (a 3MF beam lattice: written, watertight "n/a"); the
+// view really draws (its framebuffer is not one flat colour) wherever an OpenGL context is available.
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -150,6 +150,22 @@ class TestWebPanel : public QObject {
     QVERIFY2(distinctColours(graph) > 1, qPrintable(v->glInfo()));
     QVERIFY(v->framesDrawn() > 0);
     qInfo("%s", qPrintable(v->glInfo()));
+  }
+
+  // 3mf-beams: nothing is meshed; the report does not claim watertightness and the view shows the graph again.
+  void exportWritesBeamLattice() {
+    if (!panel()->meshExportAvailable()) QSKIP("this build has no mesh export (WEFT_WEB_MESH off)");
+    panel()->formatBox()->setCurrentText("3mf-beams");
+    QVERIFY(!panel()->plateBox()->isEnabled());  // a lattice has no solid to fuse a plate to
+    const QString out = dir_.filePath("web_beams.3mf");
+    QVERIFY(panel()->exportMesh(out) != 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!panel()->busy(), 60000);
+    QVERIFY2(panel()->errorText().isEmpty(), qPrintable(panel()->errorText()));
+    QVERIFY(QFileInfo(out).isFile());
+    QVERIFY2(panel()->reportText().contains(QRegularExpression("watertight\\s+n/a")), qPrintable(panel()->reportText()));
+    QVERIFY(!panel()->view()->showingMesh());
+    panel()->formatBox()->setCurrentText("stl");
+    QVERIFY(panel()->plateBox()->isEnabled());
   }
 
   void badFileIsReportedAndKeepsTheWeb() {

@@ -26,6 +26,55 @@ void check_request(const MeshRequest& r) {
     if (!(b > 0)) throw Error("the bed size must be positive in x, y and z", "export request");
   if (!r.format.empty()) parse_mesh_format(r.format);
   if (!r.output.empty() && r.format.empty()) mesh_format_for_path(r.output);
+  if (r.base_plate && r.format == "3mf-beams")
+    throw Error("a base plate is not available with 3mf-beams (a beam lattice has no solid to fuse it to); "
+                "export stl or 3mf for a plate", "export request");
+}
+
+PrinterSpec printer_of(const MeshRequest& r) {
+  PrinterSpec printer;
+  printer.bed_mm = r.bed_mm;
+  printer.nozzle_mm = r.nozzle_mm;
+  printer.min_strut_mm = r.min_strut_mm;
+  return printer;
+}
+
+// Struts and joints → one watertight mesh, on the bed.
+void mesh_graph(WebGraph g, const MeshRequest& req, MeshResult& res, ProgressSink& sink, const CancelToken& cancel) {
+  StrutParams p;
+  p.strut_diameter_mm = req.strut_mm;
+  p.joint_factor = req.joint_factor;
+  p.voxel_mm = req.voxel_mm;
+  p.voxels_per_radius = req.voxels_per_radius;
+  p.base_plate = req.base_plate;
+  p.plate_thickness_mm = req.plate_thickness_mm;
+  p.plate_margin_mm = req.plate_margin_mm;
+  p.memory_budget_gib = req.memory_budget_gib;
+  res.voxel_mm = effective_voxel_mm(g, p);
+
+  // Onto the bed before meshing: shift the graph by whole voxels so the solid starts just above 0 on every axis
+  // (within a few voxels). Shifting the finished float mesh instead would round nearly collinear corners on the flat
+  // plate into zero-area triangles; a whole-voxel shift leaves the sampled field, and so the mesh, unchanged.
+  {
+    const double reach = req.strut_mm / 2 * req.joint_factor + 2 * res.voxel_mm;
+    double lo[3] = {1e300, 1e300, 1e300};
+    for (const Vec3& n : g.nodes) lo[0] = std::min(lo[0], n.x), lo[1] = std::min(lo[1], n.y), lo[2] = std::min(lo[2], n.z);
+    double shift[3];
+    for (int k = 0; k < 3; ++k) {
+      const double edge = lo[k] - reach - (req.base_plate && k < 2 ? req.plate_margin_mm : 0.0);
+      shift[k] = -std::floor(edge / res.voxel_mm) * res.voxel_mm;
+    }
+    for (Vec3& n : g.nodes) n.x += shift[0], n.y += shift[1], n.z += shift[2];
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  res.mesh = mesh_struts(g, p, sink, cancel);
+  res.mesh_seconds = seconds_since(t0);
+
+  res.report = printability_report(res.mesh, req.strut_mm, printer_of(req));
+  if (!res.report.watertight || !res.report.outward)
+    throw Error("the mesh failed the watertight check (" + (res.report.errors.empty() ? std::string("?") : res.report.errors[0]) +
+                    "); nothing was written",
+                "export");
 }
 
 }  // namespace
@@ -97,53 +146,28 @@ MeshResult export_web_mesh(const WebGraph& graph, const MeshRequest& req, Progre
   MeshResult res;
   res.request = req;
   res.mm_per_unit = graph_scale_mm(graph, req.scale_mm, req.size_mm);
-  WebGraph g = scale_graph(graph, res.mm_per_unit);
-
-  StrutParams p;
-  p.strut_diameter_mm = req.strut_mm;
-  p.joint_factor = req.joint_factor;
-  p.voxel_mm = req.voxel_mm;
-  p.voxels_per_radius = req.voxels_per_radius;
-  p.base_plate = req.base_plate;
-  p.plate_thickness_mm = req.plate_thickness_mm;
-  p.plate_margin_mm = req.plate_margin_mm;
-  p.memory_budget_gib = req.memory_budget_gib;
-  res.voxel_mm = effective_voxel_mm(g, p);
-
-  // Onto the bed before meshing: shift the graph by whole voxels so the solid starts just above 0 on every axis
-  // (within a few voxels). Shifting the finished float mesh instead would round nearly collinear corners on the flat
-  // plate into zero-area triangles; a whole-voxel shift leaves the sampled field, and so the mesh, unchanged.
-  {
-    const double reach = req.strut_mm / 2 * req.joint_factor + 2 * res.voxel_mm;
-    double lo[3] = {1e300, 1e300, 1e300};
-    for (const Vec3& n : g.nodes) lo[0] = std::min(lo[0], n.x), lo[1] = std::min(lo[1], n.y), lo[2] = std::min(lo[2], n.z);
-    double shift[3];
-    for (int k = 0; k < 3; ++k) {
-      const double edge = lo[k] - reach - (req.base_plate && k < 2 ? req.plate_margin_mm : 0.0);
-      shift[k] = -std::floor(edge / res.voxel_mm) * res.voxel_mm;
-    }
-    for (Vec3& n : g.nodes) n.x += shift[0], n.y += shift[1], n.z += shift[2];
+  const WebGraph g = scale_graph(graph, res.mm_per_unit);
+  const MeshFormat f = !req.format.empty() ? parse_mesh_format(req.format)
+                       : req.output.empty() ? MeshFormat::StlBinary
+                                            : mesh_format_for_path(req.output);
+  if (f == MeshFormat::ThreeMfBeams) {
+    // Nothing to mesh: the printer's software turns the beams into a solid.
+    const auto t0 = std::chrono::steady_clock::now();
+    res.lattice = make_beam_lattice(g, req.strut_mm);
+    res.mesh_seconds = seconds_since(t0);
+    res.report = lattice_report(res.lattice, printer_of(req));
+  } else {
+    mesh_graph(g, req, res, sink, cancel);
   }
-  auto t0 = std::chrono::steady_clock::now();
-  res.mesh = mesh_struts(g, p, sink, cancel);
-  res.mesh_seconds = seconds_since(t0);
-
-  PrinterSpec printer;
-  printer.bed_mm = req.bed_mm;
-  printer.nozzle_mm = req.nozzle_mm;
-  printer.min_strut_mm = req.min_strut_mm;
-  res.report = printability_report(res.mesh, req.strut_mm, printer);
-  if (!res.report.watertight || !res.report.outward)
-    throw Error("the mesh failed the watertight check (" + (res.report.errors.empty() ? std::string("?") : res.report.errors[0]) +
-                    "); nothing was written",
-                "export");
   cancel.throw_if_stopped();
 
   if (!req.output.empty()) {
     sink.progress(0.97, "writing");
-    t0 = std::chrono::steady_clock::now();
-    const MeshFormat f = req.format.empty() ? mesh_format_for_path(req.output) : parse_mesh_format(req.format);
-    write_mesh(req.output, res.mesh, f);
+    const auto t0 = std::chrono::steady_clock::now();
+    if (f == MeshFormat::ThreeMfBeams)
+      write_3mf_beams(req.output, res.lattice);
+    else
+      write_mesh(req.output, res.mesh, f);
     res.write_seconds = seconds_since(t0);
     res.written = req.output;
   }

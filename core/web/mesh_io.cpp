@@ -4,6 +4,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -102,6 +103,37 @@ struct Handle3mf {
   }
 };
 
+// A model in millimetres with one named, empty mesh object.
+void new_3mf(Handle3mf& model, Handle3mf& mesh, const char* name, const std::string& path) {
+  using namespace NMR;
+  check3mf(lib3mf_createmodel(&model.p), nullptr, "create model", path);
+  check3mf(lib3mf_model_setunit(model.p, MODELUNIT_MILLIMETER), model.p, "set unit", path);
+  check3mf(lib3mf_model_addmeshobject(model.p, &mesh.p), model.p, "add mesh", path);
+  check3mf(lib3mf_object_setnameutf8(mesh.p, name), mesh.p, "name mesh", path);
+}
+
+// Adds the mesh to the build and saves the model: into memory first, then through the atomic writer (lib3mf's own
+// file writer would leave a partial file).
+void save_3mf(const Handle3mf& model, const Handle3mf& mesh, const std::string& path) {
+  using namespace NMR;
+  Handle3mf item, writer;
+  check3mf(lib3mf_model_addbuilditem(model.p, mesh.p, nullptr, &item.p), model.p, "add build item", path);
+  check3mf(lib3mf_model_querywriter(model.p, "3mf", &writer.p), model.p, "create writer", path);
+  ULONG64 size = 0;
+  check3mf(lib3mf_writer_getstreamsize(writer.p, &size), writer.p, "measure", path);
+  std::string bytes(size, '\0');
+  check3mf(lib3mf_writer_writetobuffer(writer.p, reinterpret_cast<BYTE*>(bytes.data()), size), writer.p, "write", path);
+  write_file_atomic(path, bytes);
+}
+
+void open_3mf(Handle3mf& model, const std::string& path) {
+  using namespace NMR;
+  Handle3mf reader;
+  check3mf(lib3mf_createmodel(&model.p), nullptr, "create model", path);
+  check3mf(lib3mf_model_queryreader(model.p, "3mf", &reader.p), model.p, "create reader", path);
+  check3mf(lib3mf_reader_readfromfileutf8(reader.p, path.c_str()), reader.p, "read", path);
+}
+
 }  // namespace
 
 MeshFormat parse_mesh_format(std::string_view name) {
@@ -109,7 +141,8 @@ MeshFormat parse_mesh_format(std::string_view name) {
   if (name == "ascii-stl") return MeshFormat::StlAscii;
   if (name == "obj") return MeshFormat::Obj;
   if (name == "3mf") return MeshFormat::ThreeMf;
-  throw Error("unknown mesh format \"" + std::string(name) + "\" (choose stl, ascii-stl, 3mf or obj)", "format");
+  if (name == "3mf-beams") return MeshFormat::ThreeMfBeams;
+  throw Error("unknown mesh format \"" + std::string(name) + "\" (choose stl, ascii-stl, 3mf, 3mf-beams or obj)", "format");
 }
 
 const char* mesh_format_name(MeshFormat f) {
@@ -118,6 +151,7 @@ const char* mesh_format_name(MeshFormat f) {
     case MeshFormat::StlAscii: return "ascii-stl";
     case MeshFormat::Obj: return "obj";
     case MeshFormat::ThreeMf: return "3mf";
+    case MeshFormat::ThreeMfBeams: return "3mf-beams";
   }
   return "?";
 }
@@ -197,11 +231,8 @@ void write_obj(const std::string& path, const TriMesh& m) {
 
 void write_3mf(const std::string& path, const TriMesh& m) {
   using namespace NMR;
-  Handle3mf model, mesh, item, writer;
-  check3mf(lib3mf_createmodel(&model.p), nullptr, "create model", path);
-  check3mf(lib3mf_model_setunit(model.p, MODELUNIT_MILLIMETER), model.p, "set unit", path);
-  check3mf(lib3mf_model_addmeshobject(model.p, &mesh.p), model.p, "add mesh", path);
-  check3mf(lib3mf_object_setnameutf8(mesh.p, "weft web"), mesh.p, "name mesh", path);
+  Handle3mf model, mesh;
+  new_3mf(model, mesh, "weft web", path);
   std::vector<MODELMESHVERTEX> verts(m.vertices.size());
   for (std::size_t i = 0; i < verts.size(); ++i)
     for (int k = 0; k < 3; ++k) verts[i].m_fPosition[k] = m.vertices[i][k];
@@ -210,14 +241,45 @@ void write_3mf(const std::string& path, const TriMesh& m) {
     for (int k = 0; k < 3; ++k) tris[i].m_nIndices[k] = m.triangles[i][k];
   check3mf(lib3mf_meshobject_setgeometry(mesh.p, verts.data(), DWORD(verts.size()), tris.data(), DWORD(tris.size())),
            mesh.p, "set geometry", path);
-  check3mf(lib3mf_model_addbuilditem(model.p, mesh.p, nullptr, &item.p), model.p, "add build item", path);
-  check3mf(lib3mf_model_querywriter(model.p, "3mf", &writer.p), model.p, "create writer", path);
-  // Into memory first, then through the atomic writer: lib3mf's own file writer would leave a partial file.
-  ULONG64 size = 0;
-  check3mf(lib3mf_writer_getstreamsize(writer.p, &size), writer.p, "measure", path);
-  std::string bytes(size, '\0');
-  check3mf(lib3mf_writer_writetobuffer(writer.p, reinterpret_cast<BYTE*>(bytes.data()), size), writer.p, "write", path);
-  write_file_atomic(path, bytes);
+  save_3mf(model, mesh, path);
+}
+
+void write_3mf_beams(const std::string& path, const BeamLattice& l) {
+  using namespace NMR;
+  // lib3mf 1.8 checks only that the two indices differ and exist: it writes r1="0", zero-length beams and a zero
+  // minlength without complaint, so the format's rules are checked here.
+  if (l.beams.empty()) throw Error("a beam lattice needs at least one beam", path);
+  if (!(l.min_length_mm > 0)) throw Error("the lattice's minimum beam length must be > 0 mm", path);
+  const eModelBeamLatticeCapMode cap = l.sphere_caps ? MODELBEAMLATTICECAPMODE_SPHERE : MODELBEAMLATTICECAPMODE_BUTT;
+  std::vector<MODELMESHBEAM> beams(l.beams.size());
+  for (std::size_t i = 0; i < beams.size(); ++i) {
+    const Beam& b = l.beams[i];
+    if (b.v[0] >= l.vertices.size() || b.v[1] >= l.vertices.size() || b.v[0] == b.v[1])
+      throw Error("beam " + std::to_string(i) + " needs two different vertices of the lattice", path);
+    for (int end = 0; end < 2; ++end) {
+      if (!(b.r[end] > 0) || !std::isfinite(b.r[end]))
+        throw Error("beam " + std::to_string(i) + " needs a positive radius", path);
+      beams[i].m_nIndices[end] = b.v[end];
+      beams[i].m_dRadius[end] = b.r[end];
+      beams[i].m_eCapMode[end] = cap;
+    }
+  }
+  Handle3mf model, mesh;
+  new_3mf(model, mesh, "weft web (beam lattice)", path);
+  // No triangles: the beam-lattice extension lets a mesh that carries a lattice have none (a lattice-only object),
+  // and lib3mf 1.8 writes such an object and reads it back. Its setgeometry refuses a null triangle array even for
+  // a count of 0, so the vertices go in one by one.
+  for (const auto& v : l.vertices) {
+    MODELMESHVERTEX mv{{v[0], v[1], v[2]}};
+    check3mf(lib3mf_meshobject_addvertex(mesh.p, &mv, nullptr), mesh.p, "add vertex", path);
+  }
+  // The default radius is the first beam's: beams that match it are written without r1/r2 (a uniform lattice stays
+  // small).
+  check3mf(lib3mf_meshobject_setbeamlattice_radius(mesh.p, l.beams[0].r[0]), mesh.p, "set beam radius", path);
+  check3mf(lib3mf_meshobject_setbeamlattice_minlength(mesh.p, l.min_length_mm), mesh.p, "set beam minlength", path);
+  check3mf(lib3mf_meshobject_setbeamlattice_capmode(mesh.p, cap), mesh.p, "set beam cap mode", path);
+  check3mf(lib3mf_meshobject_setbeamindices(mesh.p, beams.data(), DWORD(beams.size())), mesh.p, "set beams", path);
+  save_3mf(model, mesh, path);
 }
 
 void write_mesh(const std::string& path, const TriMesh& m, MeshFormat f) {
@@ -226,7 +288,9 @@ void write_mesh(const std::string& path, const TriMesh& m, MeshFormat f) {
     case MeshFormat::StlAscii: return write_stl_ascii(path, m);
     case MeshFormat::Obj: return write_obj(path, m);
     case MeshFormat::ThreeMf: return write_3mf(path, m);
+    case MeshFormat::ThreeMfBeams: break;
   }
+  throw Error("3mf-beams is written from the graph (write_3mf_beams), not from a triangle mesh", path);
 }
 
 TriMesh read_stl(const std::string& path) {
@@ -300,10 +364,8 @@ TriMesh read_obj(const std::string& path) {
 
 TriMesh read_3mf(const std::string& path) {
   using namespace NMR;
-  Handle3mf model, reader, it;
-  check3mf(lib3mf_createmodel(&model.p), nullptr, "create model", path);
-  check3mf(lib3mf_model_queryreader(model.p, "3mf", &reader.p), model.p, "create reader", path);
-  check3mf(lib3mf_reader_readfromfileutf8(reader.p, path.c_str()), reader.p, "read", path);
+  Handle3mf model, it;
+  open_3mf(model, path);
   check3mf(lib3mf_model_getmeshobjects(model.p, &it.p), model.p, "list meshes", path);
   TriMesh m;
   BOOL more = 0;
@@ -322,6 +384,42 @@ TriMesh read_3mf(const std::string& path) {
     for (const auto& t : tris) m.triangles.push_back({base + t.m_nIndices[0], base + t.m_nIndices[1], base + t.m_nIndices[2]});
   }
   return m;
+}
+
+BeamLattice read_3mf_beams(const std::string& path) {
+  using namespace NMR;
+  Handle3mf model, it;
+  open_3mf(model, path);
+  DWORD unit = 0;
+  check3mf(lib3mf_model_getunit(model.p, &unit), model.p, "get unit", path);
+  if (unit != MODELUNIT_MILLIMETER) throw Error("the file's unit is not millimetre", path);
+  check3mf(lib3mf_model_getmeshobjects(model.p, &it.p), model.p, "list meshes", path);
+  BeamLattice l;
+  l.min_length_mm = 0;
+  BOOL more = 0;
+  while (lib3mf_resourceiterator_movenext(it.p, &more) == LIB3MF_OK && more) {
+    Handle3mf mesh;
+    check3mf(lib3mf_resourceiterator_getcurrent(it.p, &mesh.p), it.p, "get mesh", path);
+    DWORD nv = 0, nb = 0;
+    check3mf(lib3mf_meshobject_getvertexcount(mesh.p, &nv), mesh.p, "count vertices", path);
+    check3mf(lib3mf_meshobject_getbeamcount(mesh.p, &nb), mesh.p, "count beams", path);
+    std::vector<MODELMESHVERTEX> verts(nv);
+    std::vector<MODELMESHBEAM> beams(nb);
+    if (nv) check3mf(lib3mf_meshobject_getvertices(mesh.p, verts.data(), nv, nullptr), mesh.p, "get vertices", path);
+    if (nb) {
+      check3mf(lib3mf_meshobject_getbeamindices(mesh.p, beams.data(), nb, nullptr), mesh.p, "get beams", path);
+      double min_length = 0;
+      check3mf(lib3mf_meshobject_getbeamlattice_minlength(mesh.p, &min_length), mesh.p, "get minlength", path);
+      l.min_length_mm = std::max(l.min_length_mm, min_length);  // the strictest, should objects differ
+    }
+    const auto base = std::uint32_t(l.vertices.size());
+    for (const auto& v : verts) l.vertices.push_back({v.m_fPosition[0], v.m_fPosition[1], v.m_fPosition[2]});
+    for (const auto& b : beams) {
+      l.beams.push_back({{base + b.m_nIndices[0], base + b.m_nIndices[1]}, {b.m_dRadius[0], b.m_dRadius[1]}});
+      for (auto c : b.m_eCapMode) l.sphere_caps = l.sphere_caps && c == MODELBEAMLATTICECAPMODE_SPHERE;
+    }
+  }
+  return l;
 }
 
 TriMesh read_mesh(const std::string& path) {

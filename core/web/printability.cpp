@@ -25,6 +25,29 @@ std::string fmt(double x, int precision = 3) {
   return s.str();
 }
 
+// What holds for any geometry, from the bounding box and part count already in `r`: the bed, the thinnest strut
+// against the nozzle, separate parts.
+void check_bed_strut_parts(PrintReport& r, double thinnest_strut_mm, const PrinterSpec& printer) {
+  r.printer = printer;
+  r.thinnest_strut_mm = thinnest_strut_mm;
+  for (int k = 0; k < 3; ++k) r.size_mm[k] = r.bbox_max[k] - r.bbox_min[k];
+  r.fits_bed = r.size_mm[0] <= printer.bed_mm[0] && r.size_mm[1] <= printer.bed_mm[1] && r.size_mm[2] <= printer.bed_mm[2];
+  if (!r.fits_bed)
+    r.warnings.push_back("the model (" + fmt(r.size_mm[0]) + " × " + fmt(r.size_mm[1]) + " × " + fmt(r.size_mm[2]) +
+                         " mm) does not fit the bed (" + fmt(printer.bed_mm[0]) + " × " + fmt(printer.bed_mm[1]) +
+                         " × " + fmt(printer.bed_mm[2]) + " mm): scale it down");
+  if (thinnest_strut_mm > 0 && thinnest_strut_mm < printer.nozzle_mm)
+    r.errors.push_back("the thinnest strut (" + fmt(thinnest_strut_mm) + " mm) is thinner than the nozzle (" +
+                       fmt(printer.nozzle_mm) + " mm): it will not print");
+  else if (thinnest_strut_mm > 0 && thinnest_strut_mm < printer.min_strut_mm)
+    r.warnings.push_back("the thinnest strut (" + fmt(thinnest_strut_mm) + " mm) is under " +
+                         fmt(printer.min_strut_mm) + " mm: with a " + fmt(printer.nozzle_mm) +
+                         " mm nozzle it may not print; use thicker struts");
+  if (r.components > 1)
+    r.warnings.push_back(std::to_string(r.components) + " separate parts: the web is disconnected, loose parts will "
+                         "fall over or print apart");
+}
+
 }  // namespace
 
 EdgeCheck check_edges(const TriMesh& m) {
@@ -103,7 +126,6 @@ std::size_t mesh_components(const TriMesh& m) {
 
 PrintReport printability_report(const TriMesh& m, double thinnest_strut_mm, const PrinterSpec& printer) {
   PrintReport r;
-  r.printer = printer;
   r.vertices = m.vertices.size();
   r.triangles = m.triangles.size();
   r.edges = check_edges(m);
@@ -112,14 +134,11 @@ PrintReport printability_report(const TriMesh& m, double thinnest_strut_mm, cons
   r.outward = r.volume_mm3 > 0;
   r.watertight = r.triangles > 0 && r.edges.closed_manifold();
   r.components = mesh_components(m);
-  r.thinnest_strut_mm = thinnest_strut_mm;
   if (!m.vertices.empty()) {
     r.bbox_min = {1e300, 1e300, 1e300}, r.bbox_max = {-1e300, -1e300, -1e300};
     for (const auto& v : m.vertices)
       for (int k = 0; k < 3; ++k) r.bbox_min[k] = std::min(r.bbox_min[k], double(v[k])), r.bbox_max[k] = std::max(r.bbox_max[k], double(v[k]));
   }
-  for (int k = 0; k < 3; ++k) r.size_mm[k] = r.bbox_max[k] - r.bbox_min[k];
-  r.fits_bed = r.size_mm[0] <= printer.bed_mm[0] && r.size_mm[1] <= printer.bed_mm[1] && r.size_mm[2] <= printer.bed_mm[2];
 
   if (r.triangles == 0) r.errors.push_back("the mesh is empty");
   if (r.edges.boundary) r.errors.push_back(std::to_string(r.edges.boundary) + " open edges: the mesh has holes");
@@ -129,31 +148,47 @@ PrintReport printability_report(const TriMesh& m, double thinnest_strut_mm, cons
     r.errors.push_back(std::to_string(r.edges.misoriented) + " edges where neighbouring triangles disagree on winding");
   if (r.edges.degenerate) r.errors.push_back(std::to_string(r.edges.degenerate) + " degenerate triangles");
   if (r.triangles && !r.outward) r.errors.push_back("the normals point inward (negative volume)");
-  if (!r.fits_bed)
-    r.warnings.push_back("the model (" + fmt(r.size_mm[0]) + " × " + fmt(r.size_mm[1]) + " × " + fmt(r.size_mm[2]) +
-                         " mm) does not fit the bed (" + fmt(printer.bed_mm[0]) + " × " + fmt(printer.bed_mm[1]) +
-                         " × " + fmt(printer.bed_mm[2]) + " mm): scale it down");
-  if (thinnest_strut_mm > 0 && thinnest_strut_mm < printer.nozzle_mm)
-    r.errors.push_back("the thinnest strut (" + fmt(thinnest_strut_mm) + " mm) is thinner than the nozzle (" +
-                       fmt(printer.nozzle_mm) + " mm): it will not print");
-  else if (thinnest_strut_mm > 0 && thinnest_strut_mm < printer.min_strut_mm)
-    r.warnings.push_back("the thinnest strut (" + fmt(thinnest_strut_mm) + " mm) is under " +
-                         fmt(printer.min_strut_mm) + " mm: with a " + fmt(printer.nozzle_mm) +
-                         " mm nozzle it may not print; use thicker struts");
-  if (r.components > 1)
-    r.warnings.push_back(std::to_string(r.components) + " separate parts: the web is disconnected, loose parts will "
-                         "fall over or print apart");
+  check_bed_strut_parts(r, thinnest_strut_mm, printer);
+  return r;
+}
+
+PrintReport lattice_report(const BeamLattice& l, const PrinterSpec& printer) {
+  PrintReport r;
+  r.beam_lattice = true;
+  r.vertices = l.vertices.size();
+  r.beams = l.beams.size();
+  r.components = lattice_components(l);
+  lattice_bounds(l, r.bbox_min, r.bbox_max);
+  double thinnest = 0;
+  for (const Beam& b : l.beams) {
+    const double d = 2 * std::min(b.r[0], b.r[1]);
+    thinnest = thinnest > 0 ? std::min(thinnest, d) : d;
+  }
+  if (l.beams.empty()) r.errors.push_back("the lattice has no beams");
+  check_bed_strut_parts(r, thinnest, printer);
+  auto count = [](std::size_t n, const char* one, const char* many) { return std::to_string(n) + (n == 1 ? one : many); };
+  if (l.short_edges)
+    r.warnings.push_back(count(l.short_edges, " edge", " edges") + " shorter than " + fmt(l.min_length_mm) +
+                         " mm left out (the format forbids them; their nodes nearly coincide)");
+  if (l.isolated_nodes)
+    r.warnings.push_back(count(l.isolated_nodes, " node", " nodes") + " without a strut left out: a beam lattice "
+                         "has no joints of its own");
   return r;
 }
 
 std::string render_print_report(const PrintReport& r) {
   std::ostringstream s;
-  s << "triangles      " << r.triangles << "  (vertices " << r.vertices << ")\n";
-  s << "watertight     " << (r.watertight ? "yes" : "NO") << "  (open edges " << r.edges.boundary
-    << ", non-manifold " << r.edges.non_manifold << ", misoriented " << r.edges.misoriented << ", degenerate "
-    << r.edges.degenerate << ")\n";
-  s << "orientation    " << (r.outward ? "outward" : "INWARD") << "\n";
-  s << "volume         " << fmt(r.volume_mm3, 6) << " mm³  (area " << fmt(r.area_mm2, 6) << " mm²)\n";
+  if (r.beam_lattice) {
+    s << "beam lattice   " << r.beams << " beams on " << r.vertices << " nodes, no triangles\n";
+    s << "watertight     n/a  (the printer's software builds the solid from the beams)\n";
+  } else {
+    s << "triangles      " << r.triangles << "  (vertices " << r.vertices << ")\n";
+    s << "watertight     " << (r.watertight ? "yes" : "NO") << "  (open edges " << r.edges.boundary
+      << ", non-manifold " << r.edges.non_manifold << ", misoriented " << r.edges.misoriented << ", degenerate "
+      << r.edges.degenerate << ")\n";
+    s << "orientation    " << (r.outward ? "outward" : "INWARD") << "\n";
+    s << "volume         " << fmt(r.volume_mm3, 6) << " mm³  (area " << fmt(r.area_mm2, 6) << " mm²)\n";
+  }
   s << "size           " << fmt(r.size_mm[0]) << " × " << fmt(r.size_mm[1]) << " × " << fmt(r.size_mm[2])
     << " mm  (bed " << fmt(r.printer.bed_mm[0]) << " × " << fmt(r.printer.bed_mm[1]) << " × "
     << fmt(r.printer.bed_mm[2]) << " mm: " << (r.fits_bed ? "fits" : "TOO BIG") << ")\n";
@@ -166,7 +201,7 @@ std::string render_print_report(const PrintReport& r) {
 }
 
 nlohmann::json print_report_json(const PrintReport& r) {
-  return nlohmann::json{
+  nlohmann::json j{
       {"vertices", r.vertices},
       {"triangles", r.triangles},
       {"watertight", r.watertight},
@@ -191,7 +226,12 @@ nlohmann::json print_report_json(const PrintReport& r) {
       {"printable", r.printable()},
       {"errors", r.errors},
       {"warnings", r.warnings},
+      {"beam_lattice", r.beam_lattice},
+      {"beams", r.beams},
   };
+  if (r.beam_lattice)  // not applicable: null rather than a false "not watertight" or a zero volume
+    for (const char* key : {"watertight", "outward", "edges", "volume_mm3", "area_mm2"}) j[key] = nullptr;
+  return j;
 }
 
 }  // namespace weft::web

@@ -2,7 +2,7 @@
 // Is this mesh printable? Our own checks (not the mesher's word): closed and edge-manifold (every undirected edge
 // in exactly two triangles, used once in each direction), orientation (signed volume > 0 → outward normals),
 // volume, bounding box against the bed, thinnest strut against the nozzle, and separate parts. Text for the CLI,
-// JSON for files and the GUI.
+// JSON for files and the GUI. A beam lattice gets the checks that mean something for it (bed, strut, parts).
 #include <array>
 #include <cstddef>
 #include <string>
@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "web/beam_lattice.h"
 #include "web/strut_mesh.h"
 
 namespace weft::web {
@@ -48,10 +49,15 @@ struct PrintReport {
   PrinterSpec printer;
   std::vector<std::string> warnings;  // what a user should fix or know, one sentence each
   std::vector<std::string> errors;    // what makes the file unprintable
+  // A 3MF beam lattice has no surface of its own (the printer's software builds it), so watertight, orientation,
+  // volume and the edge counts do not apply: they stay false/0 here and read "n/a" in the text, null in the JSON.
+  bool beam_lattice = false;
+  std::size_t beams = 0;
   bool printable() const { return errors.empty(); }
 };
 
 PrintReport printability_report(const TriMesh&, double thinnest_strut_mm, const PrinterSpec&);
+PrintReport lattice_report(const BeamLattice&, const PrinterSpec&);  // thinnest strut: the thinnest beam
 std::string render_print_report(const PrintReport&);
 nlohmann::json print_report_json(const PrintReport&);
 

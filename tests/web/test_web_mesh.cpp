@@ -1,15 +1,18 @@
 // Graph → printable mesh: closed, edge-manifold, outward, the right volume and topology; every file format written
 // atomically and read back; admesh finds nothing to repair; bad graphs and impossible requests are clear errors
-// that write no file.
+// that write no file. 3mf-beams: one beam per undirected edge, read back with lib3mf in mm.
 #include <QtTest/QtTest>
 
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <set>
+#include <utility>
 
 #include "common/cancel_token.h"
 #include "common/error.h"
 #include "common/progress_sink.h"
+#include "web/beam_lattice.h"
 #include "web/mesh_export.h"
 #include "web/mesh_io.h"
 #include "web/printability.h"
@@ -260,6 +263,102 @@ class TestWebMesh : public QObject {
       c.size_mm = 100;
       return c;
     }(), sink, stop));
+    QVERIFY(!exists(out));
+  }
+
+  void beam_lattice_round_trips_through_lib3mf() {
+    // A reciprocal pair (0→1 and 1→0) is one beam: 5 undirected edges from 6 entries.
+    const WebGraph g =
+        graph({{0, 0, 0}, {10, 0, 0}, {10, 8, 2}, {0, 8, 4}}, {{0, 1}, {1, 0}, {1, 2}, {2, 3}, {3, 0}, {0, 2}});
+    weft::NullSink sink;
+    weft::CancelToken cancel;
+    MeshRequest req;
+    req.size_mm = 50;  // longest side 10 units → 5 mm per unit, as for the strut mesh
+    req.strut_mm = 1.2;
+    req.format = "3mf-beams";
+    req.output = temp_path("beams.3mf");
+    const MeshResult r = export_web_mesh(g, req, sink, cancel);
+    QCOMPARE(r.written, req.output);
+    QCOMPARE(r.mm_per_unit, 5.0);
+    QVERIFY(r.mesh.triangles.empty());
+
+    const BeamLattice back = read_3mf_beams(req.output);  // throws unless the file's unit is millimetre
+    QCOMPARE(back.vertices.size(), g.nodes.size());
+    QCOMPARE(back.beams.size(), std::size_t(5));
+    std::set<std::pair<std::uint32_t, std::uint32_t>> pairs;
+    for (const Beam& b : back.beams) {
+      pairs.insert(std::minmax(b.v[0], b.v[1]));
+      QVERIFY(std::abs(b.r[0] - 0.6) < 1e-9 && std::abs(b.r[1] - 0.6) < 1e-9);
+    }
+    QCOMPARE(pairs, (std::set<std::pair<std::uint32_t, std::uint32_t>>{{0, 1}, {1, 2}, {2, 3}, {0, 3}, {0, 2}}));
+    QVERIFY(back.sphere_caps);
+    QVERIFY(std::abs(back.min_length_mm - kBeamMinLengthMm) < 1e-12);
+    // Nodes × 5 mm, placed so the lattice (nodes ± radius) starts at the origin: x + 0.6 mm on every axis.
+    for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+      const double want[3] = {5 * g.nodes[i].x + 0.6, 5 * g.nodes[i].y + 0.6, 5 * g.nodes[i].z + 0.6};
+      for (int k = 0; k < 3; ++k) QVERIFY2(std::abs(back.vertices[i][k] - want[k]) < 1e-4, qPrintable(QString::number(i)));
+    }
+
+    // The report: bed, strut and parts are checked; watertightness does not apply and is not claimed.
+    QVERIFY(r.report.beam_lattice && r.report.printable() && r.report.fits_bed);
+    QCOMPARE(r.report.beams, std::size_t(5));
+    QCOMPARE(r.report.components, std::size_t(1));
+    QVERIFY(r.report.warnings.empty());
+    const double size[3] = {51.2, 41.2, 21.2};
+    for (int k = 0; k < 3; ++k)
+      QVERIFY(std::abs(r.report.size_mm[k] - size[k]) < 1e-4 && std::abs(r.report.bbox_min[k]) < 1e-4);
+    QVERIFY(render_print_report(r.report).find("watertight     n/a") != std::string::npos);
+    const auto j = r.to_json();
+    QVERIFY(j["report"]["watertight"].is_null());
+    QCOMPARE(j["weft"]["request"]["format"].get<std::string>(), std::string("3mf-beams"));
+    std::remove(req.output.c_str());
+  }
+
+  void beam_lattice_warnings_and_bad_requests() {
+    weft::NullSink sink;
+    weft::CancelToken cancel;
+    const std::string out = temp_path("never_beams.3mf");
+    std::remove(out.c_str());
+    MeshRequest req;
+    req.scale_mm = 1;
+    req.strut_mm = 0.5;
+    req.format = "3mf-beams";
+    // Two separate struts, thin, plus a node without any edge (a lattice cannot show it).
+    const WebGraph g = graph({{0, 0, 0}, {10, 0, 0}, {50, 0, 0}, {60, 0, 0}, {30, 30, 0}}, {{0, 1}, {2, 3}});
+    const MeshResult r = export_web_mesh(g, req, sink, cancel);  // no output: report only
+    QCOMPARE(r.report.components, std::size_t(2));
+    QCOMPARE(r.report.thinnest_strut_mm, 0.5);
+    const std::string text = render_print_report(r.report);
+    QVERIFY2(text.find("under 0.8 mm") != std::string::npos && text.find("2 separate parts") != std::string::npos &&
+                 text.find("1 node without a strut") != std::string::npos,
+             text.c_str());
+
+    req.output = out;
+    auto expect_error = [&](const MeshRequest& bad, const char* needle) {
+      try {
+        export_web_mesh(graph({{0, 0, 0}, {10, 0, 0}}, {{0, 1}}), bad, sink, cancel);
+        QFAIL(qPrintable(QString("no error, expected one saying \"%1\"").arg(needle)));
+      } catch (const weft::Error& e) {
+        QVERIFY2(std::string(e.what()).find(needle) != std::string::npos, e.what());
+      }
+      QVERIFY(!exists(out));
+    };
+    MeshRequest bad = req;
+    bad.strut_mm = 0;
+    expect_error(bad, "strut diameter");
+    bad = req;
+    bad.strut_mm = -1;
+    expect_error(bad, "strut diameter");
+    bad = req;
+    bad.base_plate = true;
+    expect_error(bad, "base plate");
+    // The writer itself refuses what lib3mf 1.8 would write without complaint (r1="0").
+    BeamLattice l;
+    l.vertices = {{0, 0, 0}, {1, 0, 0}};
+    l.beams = {Beam{{0, 1}, {0.5, 0.0}}};
+    QVERIFY_THROWS_EXCEPTION(weft::Error, write_3mf_beams(out, l));
+    QVERIFY(!exists(out));
+    QVERIFY_THROWS_EXCEPTION(weft::Error, write_mesh(out, TriMesh{}, MeshFormat::ThreeMfBeams));
     QVERIFY(!exists(out));
   }
 };

@@ -90,6 +90,52 @@ class TestWebMeshCli : public QObject {
     std::remove(graph.c_str());
   }
 
+  // 3mf-beams: no meshing, one beam per undirected edge; the report says watertightness does not apply.
+  void export_3mf_beams() {
+    const std::string graph = temp_path("g.json"), out = temp_path("g.3mf");
+    // A square with a diagonal; 0→1 and 1→0 are one beam.
+    write_graph_json(graph, WebGraph{{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0.5}},
+                                     {{0, 1}, {1, 0}, {1, 2}, {2, 3}, {3, 0}, {0, 2}}});
+    const std::vector<std::string> cmd = {"web",       "export",   graph, "-o",     out, "--format",
+                                          "3mf-beams", "--strut", "1",   "--size", "50"};
+    std::string said = weft_web(cmd);
+    qInfo("%s", said.c_str());
+    QVERIFY2(said.find("wrote " + out + ": beam lattice, 5 beams on 4 nodes") != std::string::npos, said.c_str());
+    const BeamLattice back = read_3mf_beams(out);
+    QCOMPARE(back.beams.size(), std::size_t(5));
+    for (const Beam& b : back.beams) QVERIFY(b.r[0] == 0.5 && b.r[1] == 0.5);
+    QVERIFY(std::abs(back.vertices[1][0] - back.vertices[0][0] - 50.0f) < 1e-4f);  // 1 unit → 50 mm
+
+    auto with = [&cmd](std::initializer_list<std::string> extra) {
+      std::vector<std::string> v = cmd;
+      v.insert(v.end(), extra);
+      return v;
+    };
+    said = weft_web(with({"--report"}));
+    QVERIFY2(said.find("watertight     n/a") != std::string::npos && said.find("printable      yes") != std::string::npos,
+             said.c_str());
+    const auto j = nlohmann::json::parse(weft_web(with({"--json"})));
+    QVERIFY(j["report"]["beam_lattice"].get<bool>());
+    QVERIFY(j["report"]["watertight"].is_null());
+
+    // Bad requests leave no file behind.
+    std::remove(out.c_str());
+    QVERIFY_THROWS_EXCEPTION(weft::Error, weft_web({"web", "export", graph, "-o", out, "--format", "3mf-beams",
+                                                    "--strut", "0", "--size", "50"}));
+    QVERIFY_THROWS_EXCEPTION(weft::Error, weft_web(with({"--base-plate"})));
+    QVERIFY(!exists(out));
+
+    // The weft binary, as a user types it.
+    QStringList args;
+    for (const auto& a : cmd) args << QString::fromStdString(a);
+    const auto run = weft::testing::runWeft(args);
+    QVERIFY2(run.code == 0, qPrintable(run.err));
+    QVERIFY(run.out.contains("beam lattice"));
+    QCOMPARE(read_3mf_beams(out).beams.size(), std::size_t(5));
+    std::remove(out.c_str());
+    std::remove(graph.c_str());
+  }
+
   // The weft binary end to end, including the exit code and message for a broken graph file.
   void weft_binary() {
     const std::string graph = orb_graph_file(), out = temp_path("bin.stl");

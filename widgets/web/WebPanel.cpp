@@ -85,6 +85,7 @@ struct ExportPayload {
   QString report;
   QString written;
   bool watertight = false;
+  std::size_t beams = 0;  // > 0: a beam lattice was written (no mesh to show: the view keeps the graph)
   std::shared_ptr<const WebView3D::MeshData> mesh;
 };
 }  // namespace
@@ -199,7 +200,10 @@ void WebPanel::buildUi() {
   auto* expBox = new QGroupBox(tr("Printable mesh"));
   auto* expForm = new QFormLayout(expBox);
   format_ = new QComboBox;
-  format_->addItems({"stl", "3mf", "obj"});
+  format_->addItems({"stl", "3mf", "obj", "3mf-beams"});
+  format_->setItemData(3, tr("A 3MF beam lattice (.3mf): the nodes and one beam per strut, no triangles, for software "
+                             "that reads the beam-lattice extension (PrusaSlicer does not). Fast: nothing is meshed."),
+                       Qt::ToolTipRole);
   expForm->addRow(tr("Format"), format_);
   strut_ = dspin(0.1, 20, 1.2, 0.1, 2, tr(" mm"));
   strut_->setToolTip(tr("Diameter of every strut; below 0.8 mm an FDM printer with a 0.4 mm nozzle struggles"));
@@ -209,6 +213,9 @@ void WebPanel::buildUi() {
   expForm->addRow(tr("Size"), size_);
   plate_ = new QCheckBox(tr("Base plate"));
   expForm->addRow(plate_);
+  // A beam lattice has no solid to fuse a plate to.
+  connect(format_, &QComboBox::currentTextChanged, this,
+          [this](const QString& f) { plate_->setEnabled(f != "3mf-beams"); });
   exportButton_ = new QPushButton(tr("Export mesh…"));
   connect(exportButton_, &QPushButton::clicked, this, &WebPanel::chooseExport);
   expForm->addRow(exportButton_);
@@ -478,7 +485,7 @@ void WebPanel::scheduleLiveAssembly() {
 }
 
 void WebPanel::chooseExport() {
-  const QString ext = format_->currentText();
+  const QString ext = format_->currentText() == "3mf-beams" ? QString("3mf") : format_->currentText();
   const QString file = QFileDialog::getSaveFileName(this, tr("Export mesh"), QDir(outputFolder_).filePath("web." + ext),
                                                     tr("Mesh (*.%1)").arg(ext));
   if (!file.isEmpty()) exportMesh(file);
@@ -498,8 +505,8 @@ quint64 WebPanel::exportMesh(const QString& path) {
   web::MeshRequest req;
   req.size_mm = size_->value();
   req.strut_mm = strut_->value();
-  req.base_plate = plate_->isChecked();
   req.format = format_->currentText().toStdString();
+  req.base_plate = plate_->isChecked() && req.format != "3mf-beams";
   req.output = path.toStdString();  // core's writers are atomic (temporary file + rename)
   auto graph = shown_;
   JobSpec spec;
@@ -512,6 +519,14 @@ quint64 WebPanel::exportMesh(const QString& path) {
     p->report = q(web::render_print_report(r.report));
     p->written = q(r.written);
     p->watertight = r.report.watertight;
+    p->beams = r.report.beams;
+    JobOutput out;
+    out.resultJson = q(r.to_json().dump());
+    out.payload = p;
+    if (r.report.beam_lattice) {
+      out.summary = QObject::tr("%1 beams (beam lattice)").arg(r.report.beams);
+      return out;
+    }
     std::vector<float> xyz;
     xyz.reserve(r.mesh.vertices.size() * 3);
     for (const auto& v : r.mesh.vertices) xyz.insert(xyz.end(), v.begin(), v.end());
@@ -519,10 +534,7 @@ quint64 WebPanel::exportMesh(const QString& path) {
     tris.reserve(r.mesh.triangles.size() * 3);
     for (const auto& t : r.mesh.triangles) tris.insert(tris.end(), t.begin(), t.end());
     p->mesh = WebView3D::buildMeshData(xyz, tris);
-    JobOutput out;
     out.summary = QObject::tr("%1 triangles, %2").arg(r.mesh.triangles.size()).arg(r.report.watertight ? "watertight" : "NOT watertight");
-    out.resultJson = q(r.to_json().dump());
-    out.payload = p;
     return out;
   };
   pending_ = runner_->submit(std::move(spec));
@@ -592,9 +604,12 @@ void WebPanel::onFinished(quint64 id) {
 #ifdef WEFT_HAVE_WEB_MESH
       auto p = std::static_pointer_cast<const ExportPayload>(r.output.payload);
       report_->setPlainText(tr("Wrote %1\n\n%2").arg(p->written, p->report));
-      view_->setMesh(p->mesh, true);
+      view_->setMesh(p->mesh, true);  // null for a beam lattice: the view shows the graph, which is what was written
       if (!showMesh_->isChecked()) view_->resetView();
-      emit info(tr("Mesh written to %1 (%2)").arg(p->written, p->watertight ? tr("watertight") : tr("NOT watertight")));
+      if (p->beams)
+        emit info(tr("Beam lattice written to %1 (%2 beams)").arg(p->written).arg(p->beams));
+      else
+        emit info(tr("Mesh written to %1 (%2)").arg(p->written, p->watertight ? tr("watertight") : tr("NOT watertight")));
 #endif
       break;
     }
