@@ -46,9 +46,9 @@ class WebModelCommands final : public CommandGroup {
     generate_->add_option("--like", like_, "or: take the targets measured on this graph file");
     generate_->add_option("--seed", g.seed, "64-bit seed (start of each web)");
     generate_->add_option("--count", g.count, "number of webs");
-    generate_->add_option("--cond-scale", g.cond_scale, "classifier-free guidance (1: off)");
+    cond_scale_opt_ = generate_->add_option("--cond-scale", g.cond_scale, "classifier-free guidance (1: off; default: the model's)");
     generate_->add_option("--start-noise", g.start_noise, "variety: noise on the first node (0: deterministic)");
-    generate_->add_option("--threshold", g.threshold, "adjacency value that makes a thread");
+    threshold_opt_ = generate_->add_option("--threshold", g.threshold, "adjacency value that makes a thread (default: the model's)");
     generate_->add_option("--decode", g.decode, "threshold (the paper's) or count (each row keeps its expected number)");
     generate_->add_option("--sampling", g.sampling, "mean (the paper's, deterministic) or sample (draw each row)");
     generate_->add_option("--temperature", g.temperature, "sample: scale of the position noise");
@@ -67,6 +67,7 @@ class WebModelCommands final : public CommandGroup {
     eval_->add_option("--start-noise", e.start_noise, "noise on the first node");
     eval_->add_option("--sampling", e.sampling, "mean or sample (as generate)");
     eval_->add_option("--decode", e.decode, "threshold or count (as generate)");
+    eval_->add_option("--threshold", e.threshold, "adjacency value that makes a thread");
     eval_->add_option("--temperature", e.temperature, "sample: scale of the position noise");
     eval_->add_option("--seed", e.seed, "64-bit seed");
     eval_->add_option("--json", eval_json_, "also write the result as JSON here");
@@ -107,6 +108,11 @@ class WebModelCommands final : public CommandGroup {
       throw Error("give --targets (7 numbers), --like GRAPH or --from WEB.json", "weft web generate");
     }
     if (req.model.empty()) throw Error("--model is required", "weft web generate");
+    if (from_.empty()) {  // the model card's decoding unless the flags say otherwise
+      const auto info = web::read_web_model_info(req.model);
+      if (!cond_scale_opt_->count()) req.cond_scale = info.cond_scale;
+      if (!threshold_opt_->count()) req.threshold = info.threshold;
+    }
     req.threads = ctx.threads;
     const auto res = web::generate_webs(req, ctx.sink, ctx.cancel);
     fs::create_directories(out_);
@@ -138,6 +144,7 @@ class WebModelCommands final : public CommandGroup {
   }
 
   CLI::App *train_ = nullptr, *generate_ = nullptr, *eval_ = nullptr;
+  CLI::Option *cond_scale_opt_ = nullptr, *threshold_opt_ = nullptr;
   web::WebTrainRequest train_req_;
   std::string config_file_;
   web::WebGenerateRequest gen_req_;

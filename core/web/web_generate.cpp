@@ -143,6 +143,9 @@ WebModelInfo read_web_model_info(const std::string& json_path) {
   info.description = "Model 3, " + std::to_string(cfg.depth) + " layers × " + std::to_string(cfg.dim) + ", up to " +
                      std::to_string(cfg.max_length) + " nodes";
   if (training.contains("data")) info.description += "; trained on " + training.value("data", std::string());
+  const Json rec = j.value("recommended", Json::object());
+  info.cond_scale = json_get<double>(rec, "cond_scale", info.cond_scale, json_path + ", recommended");
+  info.threshold = json_get<double>(rec, "threshold", info.threshold, json_path + ", recommended");
   return info;
 }
 
@@ -199,6 +202,7 @@ WebGenerateResult generate_webs(const WebGenerateRequest& req, ProgressSink& sin
 Json WebEvalRequest::to_json() const {
   return {{"model", model}, {"data", data}, {"count", count}, {"data_seed", data_seed}, {"seed", seed},
           {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"sampling", sampling}, {"decode", decode},
+          {"threshold", threshold},
           {"temperature", temperature}, {"floor", floor}, {"threads", threads}};
 }
 
@@ -257,6 +261,7 @@ WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, 
   if (n < 2) throw Error("fewer than 2 samples to evaluate on", req.data);
   DecodeOptions opt;
   opt.rule = req.decode;
+  opt.threshold = req.threshold;
   std::vector<Properties> measured;
   WebEvalResult res;
   res.request = req;

@@ -64,6 +64,9 @@ struct WebGenerateResult {
 struct WebModelInfo {
   Properties y_min{}, y_max{};
   std::string description;
+  // The decoding the model card measured its figures with (model.json "recommended"); the paper's values if absent.
+  double cond_scale = 3.0;
+  double threshold = 0.25;
 };
 WebModelInfo read_web_model_info(const std::string& json_path);
 
@@ -82,6 +85,7 @@ struct WebEvalRequest {
   double start_noise = 0.0;
   std::string sampling = "mean";     // as WebGenerateRequest
   std::string decode = "threshold";
+  double threshold = 0.25;
   double temperature = 1.0;
   double floor = 0.1;
   int threads = 1;

@@ -41,6 +41,7 @@ std::shared_ptr<WebModel> load_web_model(const std::string& json_path) {
   if (!j.contains("normalization")) throw Error("missing \"normalization\"", json_path);
   m->norm = normalization_from_json(j.at("normalization"), json_path + ", normalization");
   m->training = j.value("training", Json::object());
+  m->recommended = j.value("recommended", Json::object());
   fs::path weights = json_require<std::string>(j, "weights", json_path);
   if (weights.is_relative()) weights = fs::path(json_path).parent_path() / weights;
   torch::NoGradGuard no_grad;
@@ -59,6 +60,7 @@ void save_web_model(const std::string& folder, const WebModel& m) {
          {"labels", property_names()},
          {"weights", "model.safetensors"},
          {"training", m.training}};
+  if (!m.recommended.empty()) j["recommended"] = m.recommended;
   write_file_atomic((fs::path(folder) / "model.json").string(), j.dump(2) + "\n");
 }
 

@@ -18,6 +18,7 @@ struct WebModel {
   Normalization norm;
   GraphTransformer net{nullptr};
   Json training;     // the training request and its figures, as written by `weft web train`
+  Json recommended;  // optional decoding settings the model card measured with ({"cond_scale", "threshold"})
   std::string path;  // the model.json
 };
 

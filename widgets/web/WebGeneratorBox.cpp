@@ -134,6 +134,7 @@ bool WebGeneratorBox::setModel(const QString& jsonPath, QString* error) {
       for (auto* s : sliders_) s->setValue((s->minimum() + s->maximum()) / 2);
     }
     for (int k = 0; k < web::kNumProperties; ++k) updateLabel(k);
+    guidance_->setValue(info_.cond_scale);
     generate_->setEnabled(true);
     QSettings().setValue(kModelKey, modelPath_);
     return true;
@@ -192,6 +193,7 @@ web::WebGenerateRequest WebGeneratorBox::request() const {
   r.cond_scale = guidance_->value();
   r.start_noise = noise_->value();
   r.sampling = decoding_->currentData().toString().toStdString();
+  r.threshold = info_.threshold;
   return r;
 }
 
