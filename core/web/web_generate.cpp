@@ -130,15 +130,12 @@ Json WebGenerateResult::to_json() const {
 }
 
 WebModelInfo read_web_model_info(const std::string& json_path) {
-  const Json j = parse_json(read_file(json_path), json_path);
-  if (json_get<std::string>(j, "kind", "", json_path) != "weft-web-generator")
-    throw Error("not a web generator model (\"kind\" must be \"weft-web-generator\")", json_path);
-  if (!j.contains("normalization")) throw Error("missing \"normalization\"", json_path);
-  const auto norm = normalization_from_json(j.at("normalization"), json_path + ", normalization");
-  const auto cfg = GraphTransformerConfig::from_json(j.value("transformer", Json::object()), json_path + ", transformer");
+  const WebModelFile file = read_web_model_file(json_path);
+  const Json& j = file.json;
+  const auto& cfg = file.config;
   WebModelInfo info;
-  info.y_min = norm.y_min;
-  info.y_max = norm.y_max;
+  info.y_min = file.norm.y_min;
+  info.y_max = file.norm.y_max;
   const Json training = j.value("training", Json::object());
   info.description = "Model 3, " + std::to_string(cfg.depth) + " layers × " + std::to_string(cfg.dim) + ", up to " +
                      std::to_string(cfg.max_length) + " nodes";

@@ -31,15 +31,25 @@ Normalization normalization_from_json(const Json& j, const std::string& where) {
   return n;
 }
 
-std::shared_ptr<WebModel> load_web_model(const std::string& json_path) {
-  const Json j = parse_json(read_file(json_path), json_path);
+WebModelFile read_web_model_file(const std::string& json_path) {
+  WebModelFile f;
+  f.json = parse_json(read_file(json_path), json_path);
+  const Json& j = f.json;
   if (json_get<std::string>(j, "kind", "", json_path) != "weft-web-generator")
     throw Error("not a web generator model (\"kind\" must be \"weft-web-generator\")", json_path);
+  f.config = GraphTransformerConfig::from_json(j.value("transformer", Json::object()), json_path + ", transformer");
+  if (!j.contains("normalization")) throw Error("missing \"normalization\"", json_path);
+  f.norm = normalization_from_json(j.at("normalization"), json_path + ", normalization");
+  return f;
+}
+
+std::shared_ptr<WebModel> load_web_model(const std::string& json_path) {
+  const WebModelFile file = read_web_model_file(json_path);
+  const Json& j = file.json;
   auto m = std::make_shared<WebModel>();
   m->path = json_path;
-  m->config = GraphTransformerConfig::from_json(j.value("transformer", Json::object()), json_path + ", transformer");
-  if (!j.contains("normalization")) throw Error("missing \"normalization\"", json_path);
-  m->norm = normalization_from_json(j.at("normalization"), json_path + ", normalization");
+  m->config = file.config;
+  m->norm = file.norm;
   m->training = j.value("training", Json::object());
   m->recommended = j.value("recommended", Json::object());
   fs::path weights = json_require<std::string>(j, "weights", json_path);

@@ -22,6 +22,13 @@ struct WebModel {
   std::string path;  // the model.json
 };
 
+// model.json alone, validated (kind, transformer config, normalisation); Error names the file and the key.
+struct WebModelFile {
+  Json json;
+  GraphTransformerConfig config;
+  Normalization norm;
+};
+WebModelFile read_web_model_file(const std::string& json_path);
 // Builds the network and loads its weights strictly; errors name the file and the tensor or key. Eval mode.
 std::shared_ptr<WebModel> load_web_model(const std::string& json_path);
 // Writes <folder>/model.safetensors and <folder>/model.json atomically.
