@@ -362,63 +362,66 @@ TriMesh read_obj(const std::string& path) {
   return m;
 }
 
-TriMesh read_3mf(const std::string& path) {
+// Calls f(mesh, vertices, base) for every mesh object of an opened model: the object's vertices, already read,
+// and the index its first vertex gets in the combined result (`base` = vertices collected so far).
+template <class Vertex, class F>
+void each_mesh_object(Handle3mf& model, const std::string& path, std::vector<Vertex>& out_vertices, F&& f) {
   using namespace NMR;
-  Handle3mf model, it;
-  open_3mf(model, path);
+  Handle3mf it;
   check3mf(lib3mf_model_getmeshobjects(model.p, &it.p), model.p, "list meshes", path);
-  TriMesh m;
   BOOL more = 0;
   while (lib3mf_resourceiterator_movenext(it.p, &more) == LIB3MF_OK && more) {
     Handle3mf mesh;
     check3mf(lib3mf_resourceiterator_getcurrent(it.p, &mesh.p), it.p, "get mesh", path);
-    DWORD nv = 0, nt = 0;
+    DWORD nv = 0;
     check3mf(lib3mf_meshobject_getvertexcount(mesh.p, &nv), mesh.p, "count vertices", path);
-    check3mf(lib3mf_meshobject_gettrianglecount(mesh.p, &nt), mesh.p, "count triangles", path);
     std::vector<MODELMESHVERTEX> verts(nv);
-    std::vector<MODELMESHTRIANGLE> tris(nt);
     if (nv) check3mf(lib3mf_meshobject_getvertices(mesh.p, verts.data(), nv, nullptr), mesh.p, "get vertices", path);
-    if (nt) check3mf(lib3mf_meshobject_gettriangleindices(mesh.p, tris.data(), nt, nullptr), mesh.p, "get triangles", path);
-    const auto base = std::uint32_t(m.vertices.size());
-    for (const auto& v : verts) m.vertices.push_back({v.m_fPosition[0], v.m_fPosition[1], v.m_fPosition[2]});
-    for (const auto& t : tris) m.triangles.push_back({base + t.m_nIndices[0], base + t.m_nIndices[1], base + t.m_nIndices[2]});
+    const auto base = std::uint32_t(out_vertices.size());
+    for (const auto& v : verts) out_vertices.push_back({v.m_fPosition[0], v.m_fPosition[1], v.m_fPosition[2]});
+    f(mesh.p, base);
   }
+}
+
+TriMesh read_3mf(const std::string& path) {
+  using namespace NMR;
+  Handle3mf model;
+  open_3mf(model, path);
+  TriMesh m;
+  each_mesh_object(model, path, m.vertices, [&](PLib3MFModelMeshObject* mesh, std::uint32_t base) {
+    DWORD nt = 0;
+    check3mf(lib3mf_meshobject_gettrianglecount(mesh, &nt), mesh, "count triangles", path);
+    std::vector<MODELMESHTRIANGLE> tris(nt);
+    if (nt) check3mf(lib3mf_meshobject_gettriangleindices(mesh, tris.data(), nt, nullptr), mesh, "get triangles", path);
+    for (const auto& t : tris) m.triangles.push_back({base + t.m_nIndices[0], base + t.m_nIndices[1], base + t.m_nIndices[2]});
+  });
   return m;
 }
 
 BeamLattice read_3mf_beams(const std::string& path) {
   using namespace NMR;
-  Handle3mf model, it;
+  Handle3mf model;
   open_3mf(model, path);
   DWORD unit = 0;
   check3mf(lib3mf_model_getunit(model.p, &unit), model.p, "get unit", path);
   if (unit != MODELUNIT_MILLIMETER) throw Error("the file's unit is not millimetre", path);
-  check3mf(lib3mf_model_getmeshobjects(model.p, &it.p), model.p, "list meshes", path);
   BeamLattice l;
   l.min_length_mm = 0;
-  BOOL more = 0;
-  while (lib3mf_resourceiterator_movenext(it.p, &more) == LIB3MF_OK && more) {
-    Handle3mf mesh;
-    check3mf(lib3mf_resourceiterator_getcurrent(it.p, &mesh.p), it.p, "get mesh", path);
-    DWORD nv = 0, nb = 0;
-    check3mf(lib3mf_meshobject_getvertexcount(mesh.p, &nv), mesh.p, "count vertices", path);
-    check3mf(lib3mf_meshobject_getbeamcount(mesh.p, &nb), mesh.p, "count beams", path);
-    std::vector<MODELMESHVERTEX> verts(nv);
+  each_mesh_object(model, path, l.vertices, [&](PLib3MFModelMeshObject* mesh, std::uint32_t base) {
+    DWORD nb = 0;
+    check3mf(lib3mf_meshobject_getbeamcount(mesh, &nb), mesh, "count beams", path);
     std::vector<MODELMESHBEAM> beams(nb);
-    if (nv) check3mf(lib3mf_meshobject_getvertices(mesh.p, verts.data(), nv, nullptr), mesh.p, "get vertices", path);
     if (nb) {
-      check3mf(lib3mf_meshobject_getbeamindices(mesh.p, beams.data(), nb, nullptr), mesh.p, "get beams", path);
+      check3mf(lib3mf_meshobject_getbeamindices(mesh, beams.data(), nb, nullptr), mesh, "get beams", path);
       double min_length = 0;
-      check3mf(lib3mf_meshobject_getbeamlattice_minlength(mesh.p, &min_length), mesh.p, "get minlength", path);
+      check3mf(lib3mf_meshobject_getbeamlattice_minlength(mesh, &min_length), mesh, "get minlength", path);
       l.min_length_mm = std::max(l.min_length_mm, min_length);  // the strictest, should objects differ
     }
-    const auto base = std::uint32_t(l.vertices.size());
-    for (const auto& v : verts) l.vertices.push_back({v.m_fPosition[0], v.m_fPosition[1], v.m_fPosition[2]});
     for (const auto& b : beams) {
       l.beams.push_back({{base + b.m_nIndices[0], base + b.m_nIndices[1]}, {b.m_dRadius[0], b.m_dRadius[1]}});
       for (auto c : b.m_eCapMode) l.sphere_caps = l.sphere_caps && c == MODELBEAMLATTICECAPMODE_SPHERE;
     }
-  }
+  });
   return l;
 }
 
