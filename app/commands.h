@@ -28,6 +28,7 @@ class CommandGroup {
 
 std::unique_ptr<CommandGroup> core_commands();   // info, inspect, convert
 std::unique_ptr<CommandGroup> image_commands();  // image generate|edit      (when built with core/image)
+std::unique_ptr<CommandGroup> video_commands();  // video generate|train|classifier|eval (core/image)
 std::unique_ptr<CommandGroup> forecast_commands();  // forecast inspect|train (when built with core/series)
 std::unique_ptr<CommandGroup> web_commands();       // web dataset|report|assemble|export (core/web)
 std::unique_ptr<CommandGroup> web_model_commands(); // web train|generate|eval (core/web's model); after web_commands

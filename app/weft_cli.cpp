@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   groups.push_back(cli::core_commands());
 #ifdef WEFT_HAVE_IMAGE
   groups.push_back(cli::image_commands());
+  groups.push_back(cli::video_commands());
 #endif
 #ifdef WEFT_HAVE_SERIES
   groups.push_back(cli::forecast_commands());

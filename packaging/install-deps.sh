@@ -16,6 +16,8 @@ packages=(
   qt6-svg-dev
   # formats and CLI
   nlohmann-json3-dev libzip-dev libcli11-dev libopencv-dev
+  # animated GIF export of generated clips
+  libgif-dev
   # GUI tests and screenshots: virtual display, Mesa software OpenGL, `import`
   xvfb xauth libgl1-mesa-dri imagemagick
   # fuzzing (libFuzzer + sanitizers)

@@ -9,6 +9,7 @@
 #include "common/thread_scope.h"
 #include "common/safetensors.h"
 #include "common/torch_bridge.h"
+#include "image/clip_data.h"
 #include "image/image_data.h"
 
 namespace weft::image {
@@ -42,12 +43,20 @@ struct NetImpl : torch::nn::Module {
 };
 TORCH_MODULE(Net);
 
+// Clips are judged with their frames stacked in the channels: (N, T, C, S, S) → (N, T·C, S, S).
+torch::Tensor stack_frames(const torch::Tensor& x) { return x.dim() == 5 ? x.flatten(1, 2) : x; }
+
+ImageSet load_set(const ClassifierTrainRequest& req, const std::string& source, int limit) {
+  if (req.frames > 0) return load_clip_set({source, req.frames, req.size, req.channels, limit, req.seed});
+  return load_image_set({source, req.size, req.channels, limit});
+}
+
 double accuracy(NetImpl& net, const ImageSet& set) {
   torch::NoGradGuard no_grad;
   net.eval();
   int64_t correct = 0;
   for (int64_t i = 0; i < set.count(); i += 256) {
-    auto x = to_unit_range(set.images.slice(0, i, std::min(set.count(), i + 256)));
+    auto x = stack_frames(to_unit_range(set.images.slice(0, i, std::min(set.count(), i + 256))));
     correct += (net.head->forward(net.features(x)).argmax(1) == set.labels.slice(0, i, i + x.size(0))).sum().item<int64_t>();
   }
   return double(correct) / double(std::max<int64_t>(1, set.count()));
@@ -57,19 +66,19 @@ double accuracy(NetImpl& net, const ImageSet& set) {
 
 struct Classifier::Impl {
   Net net{nullptr};
-  int classes = 0, size = 0, channels = 0;
+  int classes = 0, size = 0, channels = 0, frames = 0;
   std::vector<std::string> names;
 };
 
 Json ClassifierTrainRequest::to_json() const {
-  return {{"data", data}, {"out", out}, {"size", size}, {"channels", channels}, {"epochs", epochs},
+  return {{"data", data}, {"out", out}, {"size", size}, {"channels", channels}, {"frames", frames}, {"epochs", epochs},
           {"batch", batch}, {"lr", lr}, {"limit", limit}, {"seed", seed}, {"threads", threads}};
 }
 
 ClassifierTrainRequest ClassifierTrainRequest::from_json(const Json& j) {
   ClassifierTrainRequest r;
 #define WEFT_FIELD(name) r.name = json_get(j, #name, r.name, kWhere)
-  WEFT_FIELD(data); WEFT_FIELD(out); WEFT_FIELD(size); WEFT_FIELD(channels); WEFT_FIELD(epochs);
+  WEFT_FIELD(data); WEFT_FIELD(out); WEFT_FIELD(size); WEFT_FIELD(channels); WEFT_FIELD(frames); WEFT_FIELD(epochs);
   WEFT_FIELD(batch); WEFT_FIELD(lr); WEFT_FIELD(limit); WEFT_FIELD(seed); WEFT_FIELD(threads);
 #undef WEFT_FIELD
   r.validate();
@@ -82,6 +91,7 @@ void ClassifierTrainRequest::validate() const {
   if (!(lr > 0 && lr < 1)) throw Error("lr must be in (0, 1)", kWhere);
   if (size < 8 || size > 256 || (channels != 1 && channels != 3)) throw Error("size 8–256 px, channels 1 or 3", kWhere);
   if (threads < 1 || threads > 1024 || limit < 0) throw Error("threads 1–1024, limit ≥ 0", kWhere);
+  if (frames < 0 || frames > 256) throw Error("frames must be 0 (pictures) to 256", kWhere);
 }
 
 Json ClassifierTrainResult::to_json() const {
@@ -96,11 +106,11 @@ ClassifierTrainResult train_classifier(const ClassifierTrainRequest& req, Progre
   const auto t0 = std::chrono::steady_clock::now();
   req.validate();
   ThreadScope scope(req.threads);
-  sink.progress(0, "loading pictures");
-  ImageSet all = load_image_set({req.data, req.size, req.channels, req.limit});
+  sink.progress(0, req.frames > 0 ? "loading clips" : "loading pictures");
+  ImageSet all = load_set(req, req.data, req.limit);
   ImageSet train = all, test;
-  if (req.data.rfind("fashion-mnist", 0) == 0) {
-    test = load_image_set({"fashion-mnist:test", req.size, req.channels, 0});
+  if (req.data.rfind("fashion-mnist", 0) == 0 || req.data.rfind("moving-shapes", 0) == 0) {
+    test = load_set(req, req.data.substr(0, req.data.find(':')) + ":test", 0);
   } else {  // a folder: hold out a seeded tenth
     auto order = torch::randperm(all.count(), cpu_generator(Rng::derive(req.seed, 0x56414cull)));
     const int64_t n_test = std::max<int64_t>(1, all.count() / 10);
@@ -111,7 +121,7 @@ ClassifierTrainResult train_classifier(const ClassifierTrainRequest& req, Progre
   }
   const int classes = static_cast<int>(all.class_names.size());
   torch::manual_seed(Rng::derive(req.seed, 1));
-  Net net(req.channels, classes);
+  Net net(req.channels * std::max(1, req.frames), classes);
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(req.lr));
   const int64_t N = train.count();
   const int per_epoch = static_cast<int>(std::max<int64_t>(1, N / req.batch));
@@ -121,10 +131,13 @@ ClassifierTrainResult train_classifier(const ClassifierTrainRequest& req, Progre
     for (int b = 0; b < per_epoch; ++b) {
       cancel.throw_if_stopped();
       auto rows = order.slice(0, int64_t(b) * req.batch, int64_t(b + 1) * req.batch);
-      auto x = to_unit_range(train.images.index_select(0, rows));
-      // Light augmentation (random horizontal flips) so features describe garments, not exact pixels.
-      auto flip = torch::rand({x.size(0)}, cpu_generator(Rng::derive(req.seed, 1u << 20 | std::uint64_t(e * per_epoch + b)))) < 0.5;
-      x = torch::where(flip.view({-1, 1, 1, 1}), x.flip(3), x);
+      auto x = stack_frames(to_unit_range(train.images.index_select(0, rows)));
+      // Light augmentation (random horizontal flips) so features describe garments, not exact pixels. Not for
+      // clips: a flip turns motion to the right into motion to the left.
+      if (req.frames == 0) {
+        auto flip = torch::rand({x.size(0)}, cpu_generator(Rng::derive(req.seed, 1u << 20 | std::uint64_t(e * per_epoch + b)))) < 0.5;
+        x = torch::where(flip.view({-1, 1, 1, 1}), x.flip(3), x);
+      }
       for (auto& g : opt.param_groups())
         g.options().set_lr(req.lr * 0.5 * (1 + std::cos(M_PI * double(e * per_epoch + b) / (req.epochs * per_epoch))));
       auto loss = torch::cross_entropy_loss(net->head->forward(net->features(x)), train.labels.index_select(0, rows));
@@ -159,9 +172,10 @@ std::shared_ptr<Classifier> Classifier::load(const std::string& path) {
   c->impl_->classes = json_require<int>(meta, "classes", path);
   c->impl_->size = req.size;
   c->impl_->channels = req.channels;
+  c->impl_->frames = req.frames;
   c->impl_->names = json_get(meta, "class_names", std::vector<std::string>{}, path);
   if (c->impl_->classes < 1 || c->impl_->classes > 100000) throw Error("bad class count", path);
-  c->impl_->net = Net(req.channels, c->impl_->classes);
+  c->impl_->net = Net(req.channels * std::max(1, req.frames), c->impl_->classes);
   load_into(*c->impl_->net, file.tensors, /*strict=*/true, path);
   c->impl_->net->eval();
   return c;
@@ -171,17 +185,20 @@ Classifier::~Classifier() = default;
 int Classifier::classes() const { return impl_->classes; }
 int Classifier::size() const { return impl_->size; }
 int Classifier::channels() const { return impl_->channels; }
+int Classifier::frames() const { return impl_->frames; }
 std::vector<std::string> Classifier::class_names() const { return impl_->names; }
 
 void Classifier::run(const at::Tensor& images_u8, at::Tensor* logits, at::Tensor* features) const {
   torch::NoGradGuard no_grad;
-  if (images_u8.dim() != 4 || images_u8.size(1) != impl_->channels || images_u8.size(2) != impl_->size ||
-      images_u8.size(3) != impl_->size)
-    throw Error("the classifier expects " + std::to_string(impl_->channels) + "×" + std::to_string(impl_->size) + "×" +
-                    std::to_string(impl_->size) + " pictures", kWhere);
+  const int T = impl_->frames, d = T > 0 ? 1 : 0;
+  if (images_u8.dim() != 4 + d || (T > 0 && images_u8.size(1) != T) || images_u8.size(1 + d) != impl_->channels ||
+      images_u8.size(2 + d) != impl_->size || images_u8.size(3 + d) != impl_->size)
+    throw Error("the classifier expects " + (T > 0 ? std::to_string(T) + "-frame clips of " : std::string()) +
+                    std::to_string(impl_->channels) + "×" + std::to_string(impl_->size) + "×" +
+                    std::to_string(impl_->size) + (T > 0 ? " frames" : " pictures"), kWhere);
   std::vector<torch::Tensor> ls, fs;
   for (int64_t i = 0; i < images_u8.size(0); i += 256) {
-    auto f = impl_->net->features(to_unit_range(images_u8.slice(0, i, std::min(images_u8.size(0), i + 256))));
+    auto f = impl_->net->features(stack_frames(to_unit_range(images_u8.slice(0, i, std::min(images_u8.size(0), i + 256)))));
     fs.push_back(f);
     ls.push_back(impl_->net->head->forward(f));
   }

@@ -16,9 +16,10 @@
 namespace weft::image {
 
 struct ClassifierTrainRequest {
-  std::string data = "fashion-mnist";  // see image_data.h
+  std::string data = "fashion-mnist";  // see image_data.h; with frames > 0 clips, see clip_data.h
   std::string out;                     // classifier .safetensors
   int size = 32, channels = 3;
+  int frames = 0;                      // > 0: judge clips of this many frames (stacked in the input channels)
   int epochs = 2;
   int batch = 64;
   double lr = 1e-3;
@@ -48,8 +49,10 @@ class Classifier {
   int classes() const;
   int size() const;
   int channels() const;
+  int frames() const;  // 0: a picture classifier
   std::vector<std::string> class_names() const;
-  // uint8 pictures (N, C, S, S) → logits (N, classes) and features (N, 128), in batches, no gradients.
+  // uint8 pictures (N, C, S, S), or clips (N, T, C, S, S) → logits (N, classes) and features (N, 128), in
+  // batches, no gradients.
   void run(const at::Tensor& images_u8, at::Tensor* logits, at::Tensor* features) const;
 
  private:

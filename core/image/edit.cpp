@@ -103,7 +103,7 @@ GenerateResult edit(const EditRequest& req, ProgressSink& sink, const CancelToke
       o.keep_mask = mask;
     });
   };
-  auto res = detail::run_sampling_job(req.generate, sink, cancel, prepare);
+  auto res = detail::run_sampling_job(req.generate, sink, cancel, prepare, MediaKind::Pictures);
   res.job = "image-edit";
   res.job_request = req.to_json();
   return res;

@@ -10,6 +10,7 @@
 #include "common/thread_scope.h"
 #include "image/classifier.h"
 #include "image/generate.h"
+#include "image/clip_data.h"
 #include "image/image_data.h"
 #include "image/model_io.h"
 
@@ -27,19 +28,38 @@ torch::Tensor to_tensor(const std::vector<PreviewImage>& images) {
   return torch::stack(out);
 }
 
+// Generated pictures (N, C, S, S) or clips (N, T, C, S, S) as uint8.
+torch::Tensor result_tensor(const GenerateResult& g) {
+  if (g.clips.empty()) return to_tensor(g.images);
+  std::vector<torch::Tensor> clips;
+  for (const auto& c : g.clips) clips.push_back(to_tensor(c));
+  return torch::stack(clips);
+}
+
+// Mean absolute change between consecutive frames, in [0, 1] pixel units.
+double frame_change(const torch::Tensor& clips_u8) {
+  auto x = clips_u8.to(torch::kFloat).div(255);
+  return (x.slice(1, 1) - x.slice(1, 0, -1)).abs().mean().item<double>();
+}
+
+ImageSet load_set(const ModelConfig& cfg, const std::string& source, int limit, std::uint64_t seed) {
+  if (cfg.is_video()) return load_clip_set({source, cfg.video.frames, cfg.image_size(), cfg.vqvae.in_channels, limit, seed});
+  return load_image_set({source, cfg.image_size(), cfg.vqvae.in_channels, limit});
+}
+
 }  // namespace
 
 Json ImageEvalRequest::to_json() const {
   return {{"model", model}, {"classifier", classifier}, {"reference", reference},
           {"reference_limit", reference_limit}, {"train_data", train_data},
-          {"per_class", per_class}, {"cfg", cfg}, {"top_k", top_k}, {"top_p", top_p}, {"seed", seed},
+          {"baseline", baseline}, {"per_class", per_class}, {"cfg", cfg}, {"top_k", top_k}, {"top_p", top_p}, {"seed", seed},
           {"batch", batch}, {"threads", threads}};
 }
 
 ImageEvalRequest ImageEvalRequest::from_json(const Json& j) {
   ImageEvalRequest r;
 #define WEFT_FIELD(name) r.name = json_get(j, #name, r.name, kWhere)
-  WEFT_FIELD(model); WEFT_FIELD(classifier); WEFT_FIELD(reference); WEFT_FIELD(reference_limit); WEFT_FIELD(train_data); WEFT_FIELD(per_class);
+  WEFT_FIELD(model); WEFT_FIELD(classifier); WEFT_FIELD(reference); WEFT_FIELD(reference_limit); WEFT_FIELD(train_data); WEFT_FIELD(baseline); WEFT_FIELD(per_class);
   WEFT_FIELD(cfg); WEFT_FIELD(top_k); WEFT_FIELD(top_p); WEFT_FIELD(seed); WEFT_FIELD(batch); WEFT_FIELD(threads);
 #undef WEFT_FIELD
   r.validate();
@@ -64,6 +84,16 @@ Json ImageEvalResult::to_json() const {
   j["frechet_reconstructed"] = frechet_reconstructed;
   j["classifier_accuracy"] = classifier_accuracy;
   j["ms_per_image"] = ms_per_image;
+  if (frames > 0) {
+    j["frames"] = frames;
+    j["ms_per_clip"] = ms_per_image;
+    j["frame_change"] = frame_change;
+    j["frame_change_real"] = frame_change_real;
+    if (baseline_class_consistency >= 0)
+      j["baseline"] = {{"model", request.baseline}, {"class_consistency", baseline_class_consistency},
+                       {"frechet", baseline_frechet}, {"frame_change", baseline_frame_change},
+                       {"ms_per_clip", baseline_ms_per_clip}};
+  }
   j["seconds"] = seconds;
   return j;
 }
@@ -71,20 +101,32 @@ Json ImageEvalResult::to_json() const {
 std::string ImageEvalResult::table() const {
   char buf[512];
   std::string s;
-  std::snprintf(buf, sizeof buf, "generated pictures      %d (cfg %.2f, top-k %d, top-p %.2f, seed %llu)\n", samples,
+  const char* what = frames > 0 ? "clips" : "pictures";
+  std::snprintf(buf, sizeof buf, "generated %-13s %d (cfg %.2f, top-k %d, top-p %.2f, seed %llu)\n", what, samples,
                 request.cfg, request.top_k, request.top_p, static_cast<unsigned long long>(request.seed));
   s += buf;
-  std::snprintf(buf, sizeof buf, "class-consistency       %.1f %%  (classifier accuracy on real pictures %.1f %%)\n",
-                100 * class_consistency, 100 * classifier_accuracy);
+  std::snprintf(buf, sizeof buf, "class-consistency       %.1f %%  (classifier accuracy on real %s %.1f %%)\n",
+                100 * class_consistency, what, 100 * classifier_accuracy);
   s += buf;
   std::snprintf(buf, sizeof buf, "Fréchet distance        %.2f generated", frechet);
   s += buf;
   if (frechet_real >= 0) {
-    std::snprintf(buf, sizeof buf, ", %.2f tokenizer reconstructions, %.2f real training pictures", frechet_reconstructed, frechet_real);
+    std::snprintf(buf, sizeof buf, ", %.2f tokenizer reconstructions, %.2f real training %s", frechet_reconstructed,
+                  frechet_real, what);
     s += buf;
   }
-  std::snprintf(buf, sizeof buf, "\nsampling                %.1f ms/picture\n", ms_per_image);
+  std::snprintf(buf, sizeof buf, "\nsampling                %.1f ms/%s\n", ms_per_image, frames > 0 ? "clip" : "picture");
   s += buf;
+  if (frames > 0) {
+    std::snprintf(buf, sizeof buf, "frame-to-frame change   %.4f generated, %.4f real clips\n", frame_change, frame_change_real);
+    s += buf;
+  }
+  if (baseline_class_consistency >= 0) {
+    std::snprintf(buf, sizeof buf,
+                  "per-frame baseline      class-consistency %.1f %%, Fréchet %.2f, frame change %.4f, %.1f ms/clip\n",
+                  100 * baseline_class_consistency, baseline_frechet, baseline_frame_change, baseline_ms_per_clip);
+    s += buf;
+  }
   for (size_t c = 0; c < per_class.size(); ++c) {
     std::snprintf(buf, sizeof buf, "  %-14s %5.1f %%\n", c < class_names.size() ? class_names[c].c_str() : "?", 100 * per_class[c]);
     s += buf;
@@ -102,22 +144,30 @@ ImageEvalResult evaluate_image_model(const ImageEvalRequest& req, ProgressSink& 
   const std::string classifier_path =
       req.classifier.empty() ? (std::filesystem::path(req.model).parent_path() / "classifier.safetensors").string() : req.classifier;
   const auto classifier = Classifier::load(classifier_path);
-  const auto model = load_image_model(req.model);
-  const int classes = model->config.var.num_classes;
+  const auto model = load_image_model(req.model, MediaKind::Any);
+  const auto& cfg = model->config;
+  const int classes = cfg.var.num_classes;
+  const int frames = cfg.is_video() ? cfg.video.frames : 0;
+  if (frames != classifier->frames())
+    throw Error("the classifier judges " + (classifier->frames() > 0 ? std::to_string(classifier->frames()) + "-frame clips" : std::string("pictures")) +
+                    ", the model makes " + (frames > 0 ? std::to_string(frames) + "-frame clips" : std::string("pictures")), classifier_path);
+  if (!req.baseline.empty() && frames == 0) throw Error("a per-frame baseline only applies to video models", req.baseline);
+  res.frames = frames;
   if (classes != classifier->classes() || model->config.image_size() != classifier->size())
     throw Error("the classifier (" + std::to_string(classifier->classes()) + " classes, " + std::to_string(classifier->size()) +
                     " px) does not match the model (" + std::to_string(classes) + " classes, " +
                     std::to_string(model->config.image_size()) + " px)", classifier_path);
   res.class_names = model->config.class_names;
 
-  sink.progress(0, "loading reference pictures");
-  const ImageSet reference = load_image_set({req.reference, classifier->size(), classifier->channels(), req.reference_limit});
+  sink.progress(0, frames > 0 ? "loading reference clips" : "loading reference pictures");
+  const ImageSet reference = load_set(cfg, req.reference, req.reference_limit, req.seed);
+  if (frames > 0) res.frame_change_real = frame_change(reference.images);
   torch::Tensor ref_logits, ref_features;
   classifier->run(reference.images, &ref_logits, &ref_features);
   res.classifier_accuracy = (ref_logits.argmax(1) == reference.labels).to(torch::kDouble).mean().item<double>();
 
   // Generated pictures, per class, with a seed per class derived from the request's.
-  std::vector<torch::Tensor> features;
+  std::vector<torch::Tensor> features, generated;
   int64_t consistent = 0;
   double sampling_seconds = 0;
   for (int c = 0; c < classes; ++c) {
@@ -135,10 +185,12 @@ ImageEvalResult evaluate_image_model(const ImageEvalRequest& req, ProgressSink& 
     g.threads = req.threads;
     NullSink quiet;
     const auto t = std::chrono::steady_clock::now();
-    const auto gen = generate(g, quiet, cancel);
+    const auto gen = frames > 0 ? generate_video(g, quiet, cancel) : generate(g, quiet, cancel);
     sampling_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     torch::Tensor logits, feats;
-    classifier->run(to_tensor(gen.images), &logits, &feats);
+    const auto made = result_tensor(gen);
+    if (frames > 0) generated.push_back(made);
+    classifier->run(made, &logits, &feats);
     const int64_t ok = (logits.argmax(1) == c).sum().item<int64_t>();
     res.per_class.push_back(double(ok) / double(req.per_class));
     consistent += ok;
@@ -149,10 +201,50 @@ ImageEvalResult evaluate_image_model(const ImageEvalRequest& req, ProgressSink& 
   res.class_consistency = double(consistent) / double(res.samples);
   res.ms_per_image = 1000.0 * sampling_seconds / res.samples;
   res.frechet = frechet_distance(torch::cat(features), ref_features);
+  if (frames > 0) res.frame_change = frame_change(torch::cat(generated));
+
+  if (!req.baseline.empty()) {
+    // Clips whose T frames the picture model draws independently (same class, one seed per class).
+    std::vector<torch::Tensor> base_features, base_clips;
+    int64_t base_ok = 0;
+    double base_seconds = 0;
+    for (int c = 0; c < classes; ++c) {
+      cancel.throw_if_stopped();
+      GenerateRequest g;
+      g.model = req.baseline;
+      g.class_id = c;
+      g.seed = Rng::derive(req.seed, 0x42415345ull + std::uint64_t(c));
+      g.cfg = req.cfg;
+      g.top_k = req.top_k;
+      g.top_p = req.top_p;
+      g.count = req.per_class * frames;
+      g.batch = std::max(req.batch, frames);
+      g.preview = PreviewMode::None;
+      g.threads = req.threads;
+      NullSink quiet;
+      const auto t = std::chrono::steady_clock::now();
+      const auto gen = generate(g, quiet, cancel);
+      base_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+      auto pics = to_tensor(gen.images);
+      if (pics.size(2) != classifier->size() || pics.size(1) != classifier->channels())
+        throw Error("the baseline picture model's size or channels differ from the video model's", req.baseline);
+      auto clips = pics.view({req.per_class, frames, pics.size(1), pics.size(2), pics.size(3)});
+      torch::Tensor logits, feats;
+      classifier->run(clips, &logits, &feats);
+      base_ok += (logits.argmax(1) == c).sum().item<int64_t>();
+      base_features.push_back(feats);
+      base_clips.push_back(clips);
+      sink.progress(0.8 + 0.05 * double(c + 1) / classes, "per-frame baseline, class " + std::to_string(c + 1));
+    }
+    res.baseline_class_consistency = double(base_ok) / double(res.samples);
+    res.baseline_frechet = frechet_distance(torch::cat(base_features), ref_features);
+    res.baseline_frame_change = frame_change(torch::cat(base_clips));
+    res.baseline_ms_per_clip = 1000.0 * base_seconds / res.samples;
+  }
 
   if (!req.train_data.empty()) {
     sink.progress(0.85, "reference distances");
-    const ImageSet real = load_image_set({req.train_data, classifier->size(), classifier->channels(), res.samples});
+    const ImageSet real = load_set(cfg, req.train_data, res.samples, req.seed);
     torch::Tensor real_features, rec_features;
     classifier->run(real.images, nullptr, &real_features);
     res.frechet_real = frechet_distance(real_features, ref_features);

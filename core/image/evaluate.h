@@ -3,6 +3,10 @@
 // generated pictures (share classified as the class asked for) and the Fréchet distance of their classifier
 // features to held-out real pictures, next to two reference distances that bound what a model can reach —
 // real training pictures (the data's own floor) and the tokenizer's reconstructions of them.
+// Video models are judged the same way with a clip classifier (frames stacked in its channels), plus temporal
+// consistency — the mean absolute change between consecutive frames, generated vs real — and, given a picture
+// model trained on the same classes (`baseline`), the same figures for clips made of independently generated
+// frames.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,9 +20,10 @@ namespace weft::image {
 struct ImageEvalRequest {
   std::string model;                          // model JSON
   std::string classifier;                     // empty → classifier.safetensors next to the model
-  std::string reference = "fashion-mnist:test";  // held-out real pictures
+  std::string reference = "fashion-mnist:test";  // held-out real pictures (video: e.g. "moving-shapes:test")
   int reference_limit = 0;                    // use at most this many reference pictures (0 = all)
   std::string train_data = "fashion-mnist";   // for the reference distances; empty → skip them
+  std::string baseline;                       // video only: a picture model for the per-frame baseline (optional)
   int per_class = 100;                        // generated pictures per class
   double cfg = 1.5;
   int top_k = 0;
@@ -42,7 +47,12 @@ struct ImageEvalResult {
   double frechet_real = -1;                   // real training pictures vs reference (same count)
   double frechet_reconstructed = -1;          // tokenizer reconstructions of those vs reference
   double classifier_accuracy = 0;             // on the reference pictures
-  double ms_per_image = 0;                    // sampling time, previews off
+  double ms_per_image = 0;                    // sampling time, previews off (video: per clip)
+  // Video models only (frames > 0):
+  int frames = 0;
+  double frame_change = -1, frame_change_real = -1;  // mean |x_{t+1} − x_t| in [0, 1] pixel units
+  double baseline_class_consistency = -1, baseline_frechet = -1, baseline_frame_change = -1;
+  double baseline_ms_per_clip = -1;
   double seconds = 0;
 
   Json to_json() const;

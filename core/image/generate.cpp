@@ -30,21 +30,33 @@ PreviewImage to_pixels(const torch::Tensor& chw) {
   return img;
 }
 
-// Cheap preview: a linear map latent → RGB fitted by ridge least squares against the real decoder on a few
-// random token pyramids, applied at latent resolution and enlarged by nearest neighbour. One decoder pass per
-// job instead of one per scale.
+// Decoded output as frame stacks (B, T', g·c, S, S), the tokenizer's own unit: a picture is one stack of one frame.
+torch::Tensor as_stacks(const torch::Tensor& decoded, const ModelConfig& cfg) {
+  if (!cfg.is_video()) return decoded.unsqueeze(1);
+  return decoded.reshape({decoded.size(0), cfg.video.latent_frames(), -1, decoded.size(3), decoded.size(4)});
+}
+// Latent (B, Cvae, [T',] h, w) → (B, T', h, w, Cvae).
+torch::Tensor latent_cells(const torch::Tensor& f) {
+  return f.dim() == 4 ? f.permute({0, 2, 3, 1}).unsqueeze(1) : f.permute({0, 2, 3, 4, 1});
+}
+
+// Cheap preview: a linear map latent → RGB (of every frame a latent cell covers) fitted by ridge least squares
+// against the real decoder on a few random token pyramids, applied at latent resolution and enlarged by nearest
+// neighbour. One decoder pass per job instead of one per scale.
 torch::Tensor fit_fast_preview(VqvaeImpl& vae) {
   auto gen = cpu_generator(0x70726576ull);  // fixed: the map depends only on the model
-  const auto& pn = vae.config().patch_nums;
+  const auto& cfg = vae.config();
   std::vector<torch::Tensor> idx;
-  for (int p : pn) idx.push_back(torch::randint(vae.config().vqvae.vocab_size, {4, int64_t(p) * p}, gen));
-  auto f = vae.idx_to_fhat(idx).back();                           // (4, Cvae, h, w)
-  auto img = vae.fhat_to_img(f).add(1).mul(0.5);                   // (4, 3, H, W)
-  auto target = at::adaptive_avg_pool2d(img, {f.size(2), f.size(3)});
-  auto X = torch::cat({f.permute({0, 2, 3, 1}).reshape({-1, f.size(1)}), torch::ones({f.numel() / f.size(1), 1})}, 1);
-  auto Y = target.permute({0, 2, 3, 1}).reshape({-1, img.size(1)});
+  for (int si = 0; si < vae.scales(); ++si) idx.push_back(torch::randint(cfg.vqvae.vocab_size, {4, cfg.scale_tokens(si)}, gen));
+  auto f = vae.idx_to_fhat(idx).back();
+  auto stacks = as_stacks(vae.fhat_to_img(f).add(1).mul(0.5), cfg);  // (4, T', g·c, S, S)
+  const int64_t h = vae.latent_size(), C = f.size(1), out = stacks.size(2);
+  auto target = at::adaptive_avg_pool2d(stacks.flatten(0, 1), {h, h});
+  auto cells = latent_cells(f).reshape({-1, C});
+  auto X = torch::cat({cells, torch::ones({cells.size(0), 1})}, 1);
+  auto Y = target.permute({0, 2, 3, 1}).reshape({-1, out});
   auto XtX = X.t().mm(X) + 1e-3 * torch::eye(X.size(1));
-  return at::linalg_solve(XtX, X.t().mm(Y));  // (Cvae+1, channels)
+  return at::linalg_solve(XtX, X.t().mm(Y));  // (Cvae+1, g·channels)
 }
 
 // The map depends only on the weights, so it is fitted once per model file (and file time) in this process;
@@ -61,15 +73,25 @@ torch::Tensor cached_fast_preview(VqvaeImpl& vae, const std::string& model_path)
   return it->second;
 }
 
-torch::Tensor fast_preview(const torch::Tensor& f_hat, const torch::Tensor& map, int image_size) {
-  const auto B = f_hat.size(0), h = f_hat.size(2), w = f_hat.size(3);
-  auto X = torch::cat({f_hat.permute({0, 2, 3, 1}).reshape({-1, f_hat.size(1)}), torch::ones({B * h * w, 1})}, 1);
-  auto rgb = X.mm(map).reshape({B, h, w, -1}).permute({0, 3, 1, 2});
-  return at::upsample_nearest2d(rgb.contiguous(), {image_size, image_size});
+// Same layout as the decoder's output: (B, c, S, S) pictures or (B, T, c, S, S) clips, values in [0, 1].
+torch::Tensor fast_preview(const torch::Tensor& f_hat, const torch::Tensor& map, const ModelConfig& cfg) {
+  const int64_t B = f_hat.size(0), S = cfg.image_size();
+  auto cells = latent_cells(f_hat);  // (B, T', h, w, C)
+  const auto Tq = cells.size(1), h = cells.size(2), w = cells.size(3);
+  auto X = torch::cat({cells.reshape({-1, cells.size(4)}), torch::ones({cells.numel() / cells.size(4), 1})}, 1);
+  auto stacks = X.mm(map).reshape({B * Tq, h, w, -1}).permute({0, 3, 1, 2}).contiguous();
+  auto big = at::upsample_nearest2d(stacks, {S, S});
+  if (!cfg.is_video()) return big;
+  return big.reshape({B, cfg.video.frames, cfg.vqvae.in_channels, S, S});
 }
 
-// Batch (B, C, H, W) → one row of B images side by side.
-PreviewImage tile(const torch::Tensor& imgs) { return to_pixels(torch::cat(imgs.unbind(0), 2)); }
+// Pictures (B, C, H, W) → one row of B pictures side by side; clips (B, T, C, H, W) → one row of frames per clip.
+PreviewImage tile(const torch::Tensor& imgs) {
+  if (imgs.dim() == 4) return to_pixels(torch::cat(imgs.unbind(0), 2));
+  std::vector<torch::Tensor> rows;
+  for (const auto& clip : imgs.unbind(0)) rows.push_back(torch::cat(clip.unbind(0), 2));
+  return to_pixels(torch::cat(rows, 1));
+}
 
 }  // namespace
 
@@ -126,25 +148,34 @@ void GenerateRequest::validate() const {
 Json GenerateResult::to_json() const {
   Json j = result_metadata(job, job_request.is_null() ? request.to_json() : job_request);
   j["images"] = images.size();
+  if (!clips.empty()) {
+    j["clips"] = clips.size();
+    j["frames"] = clips.front().size();
+    j["fps"] = fps;
+  }
   j["seconds"] = seconds;
   j["preview_seconds"] = preview_seconds;
   return j;
 }
 
 GenerateResult generate(const GenerateRequest& req, ProgressSink& sink, const CancelToken& cancel) {
-  return detail::run_sampling_job(req, sink, cancel, {});
+  return detail::run_sampling_job(req, sink, cancel, {}, MediaKind::Pictures);
+}
+
+GenerateResult generate_video(const GenerateRequest& req, ProgressSink& sink, const CancelToken& cancel) {
+  return detail::run_sampling_job(req, sink, cancel, {}, MediaKind::Clips);
 }
 
 namespace detail {
 
 GenerateResult run_sampling_job(const GenerateRequest& req, ProgressSink& sink, const CancelToken& cancel,
-                                const PrepareBatch& prepare) {
+                                const PrepareBatch& prepare, MediaKind kind) {
   const auto t0 = clock_type::now();
   req.validate();
   ThreadScope thread_scope(req.threads);
   torch::NoGradGuard no_grad;
   sink.progress(0.0, "loading model");
-  auto model = load_image_model(req.model);
+  auto model = load_image_model(req.model, kind);
   const auto& cfg = model->config;
   if (req.class_id >= cfg.var.num_classes)
     throw Error("class " + std::to_string(req.class_id) + " is out of range: the model has " +
@@ -153,6 +184,10 @@ GenerateResult run_sampling_job(const GenerateRequest& req, ProgressSink& sink, 
 
   GenerateResult res;
   res.request = req;
+  if (cfg.is_video()) {
+    res.job = "video-generate";
+    res.fps = cfg.video.fps;
+  }
   torch::Tensor fast_map;
   if (req.preview == PreviewMode::Fast) {
     const auto tp = clock_type::now();
@@ -180,7 +215,7 @@ GenerateResult run_sampling_job(const GenerateRequest& req, ProgressSink& sink, 
       if (req.preview != PreviewMode::None) {
         const auto tp = clock_type::now();
         auto img = req.preview == PreviewMode::Full ? model->vqvae->fhat_to_img(f_hat).add(1).mul(0.5)
-                                                    : fast_preview(f_hat, fast_map, cfg.image_size());
+                                                    : fast_preview(f_hat, fast_map, cfg);
         sink.preview(Preview{si, K, stage, tile(img)});
         res.preview_seconds += since(tp);
       }
@@ -188,7 +223,13 @@ GenerateResult run_sampling_job(const GenerateRequest& req, ProgressSink& sink, 
     };
     auto trace = sample(*model->var, *model->vqvae, opts, gen, after_scale);
     for (int i = 0; i < n; ++i) {
-      res.images.push_back(to_pixels(trace.image[i]));
+      if (cfg.is_video()) {
+        std::vector<PreviewImage> frames;
+        for (const auto& frame : trace.image[i].unbind(0)) frames.push_back(to_pixels(frame));
+        res.clips.push_back(std::move(frames));
+      } else {
+        res.images.push_back(to_pixels(trace.image[i]));
+      }
       std::vector<std::vector<int>> per_scale;
       for (const auto& idx : trace.idx) {
         auto row = idx[i].to(torch::kInt).contiguous();

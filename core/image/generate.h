@@ -1,5 +1,5 @@
 #pragma once
-// Job: class-conditional image generation with a VAR model, the same for the GUI, the CLI and the tests.
+// Job: class-conditional image (or clip) generation with a VAR model, the same for the GUI, the CLI and the tests.
 // Light header (no LibTorch): results are 8-bit pixels, the request is plain data with JSON.
 #include <cstdint>
 #include <string>
@@ -39,6 +39,8 @@ struct GenerateRequest {
 struct GenerateResult {
   GenerateRequest request;
   std::vector<PreviewImage> images;                      // RGB, count of them (fewer when cancelled after a batch)
+  std::vector<std::vector<PreviewImage>> clips;          // video models: the frames of each clip (images empty)
+  double fps = 0;                                        // video models: the model's playback rate
   std::vector<std::vector<std::vector<int>>> tokens;     // per image, per scale, the sampled codes
   double seconds = 0.0;
   double preview_seconds = 0.0;  // time spent making previews (to measure their overhead)
@@ -49,5 +51,8 @@ struct GenerateResult {
 };
 
 GenerateResult generate(const GenerateRequest&, ProgressSink&, const CancelToken&);
+// The same job for a video model (model.json with "video"): clips instead of pictures; previews show one strip of
+// frames per clip of the batch after every scale. A picture model is refused, as generate() refuses video models.
+GenerateResult generate_video(const GenerateRequest&, ProgressSink&, const CancelToken&);
 
 }  // namespace weft::image

@@ -9,6 +9,8 @@
 #include <memory>
 
 #include "common/error.h"
+#include "image/clip_data.h"
+#include "image/cv_picture.h"
 
 #ifdef WEFT_OPENCV
 #include <opencv2/imgcodecs.hpp>
@@ -93,6 +95,8 @@ ImageSet load_fashion_mnist(const ImageDataSpec& spec, bool test) {
   return set;
 }
 
+}  // namespace
+
 bool looks_like_image(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -100,6 +104,8 @@ bool looks_like_image(const fs::path& p) {
     if (ext == e) return true;
   return false;
 }
+
+namespace {
 
 #ifdef WEFT_OPENCV
 // One picture → size × size, 1 or 3 channels (RGB order); empty Mat when it does not decode.
@@ -110,6 +116,14 @@ cv::Mat read_picture(const fs::path& p, int size, int channels) {
   } catch (const cv::Exception&) {
     return {};
   }
+  return fit_picture(m, size, channels);
+}
+#endif
+
+}  // namespace
+
+#ifdef WEFT_OPENCV
+cv::Mat fit_picture(cv::Mat m, int size, int channels) {
   if (m.empty() || m.dims != 2 || m.rows < 1 || m.cols < 1) return {};
   if (m.depth() != CV_8U) m.convertTo(m, CV_8U, m.depth() == CV_16U ? 1.0 / 257 : 1.0);
   if (m.channels() == 4) {
@@ -132,6 +146,8 @@ cv::Mat read_picture(const fs::path& p, int size, int channels) {
   return m;
 }
 #endif
+
+namespace {
 
 ImageSet load_folder(const ImageDataSpec& spec) {
 #ifndef WEFT_OPENCV
@@ -222,6 +238,9 @@ ImageSet load_image_set(const ImageDataSpec& spec) {
   if (spec.limit < 0) throw Error("limit must be 0 (all) or positive", spec.source);
   if (spec.source == "fashion-mnist" || spec.source == "fashion-mnist:train") return load_fashion_mnist(spec, false);
   if (spec.source == "fashion-mnist:test") return load_fashion_mnist(spec, true);
+  if (spec.source == "moving-shapes-frames" || spec.source == "moving-shapes-frames:train" ||
+      spec.source == "moving-shapes-frames:test")
+    return moving_shapes_frames(spec.source == "moving-shapes-frames:test", spec.limit, spec.size, spec.channels, 0);
   return load_folder(spec);
 }
 

@@ -3,6 +3,7 @@
 // square 8-bit pictures with class labels. Sources:
 //   "fashion-mnist" / "fashion-mnist:test"  Debian's dataset-fashion-mnist (IDX files, 28×28 grey, 10 classes),
 //                                           padded to the model size (black border, as the data's background)
+//   "moving-shapes-frames[:test]"           single frames of the synthetic clips (clip_data.h), 12 classes
 //   a folder                                sub-folders are classes (files directly inside form one class);
 //                                           pictures are centre-cropped to a square and resized; files that do not
 //                                           decode are reported in `skipped` and left out, never fatal

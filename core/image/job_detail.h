@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "image/generate.h"
+#include "image/model_io.h"
 
 namespace weft::image {
 
@@ -14,7 +15,8 @@ struct SampleOptions;
 namespace detail {
 
 using PrepareBatch = std::function<std::function<void(SampleOptions&, int n)>(ImageModel&)>;
-GenerateResult run_sampling_job(const GenerateRequest&, ProgressSink&, const CancelToken&, const PrepareBatch& prepare);
+GenerateResult run_sampling_job(const GenerateRequest&, ProgressSink&, const CancelToken&, const PrepareBatch& prepare,
+                                MediaKind kind);
 
 }  // namespace detail
 }  // namespace weft::image

@@ -4,7 +4,7 @@ namespace weft::image {
 
 int ModelConfig::tokens() const {
   int l = 0;
-  for (int pn : patch_nums) l += pn * pn;
+  for (int si = 0; si < static_cast<int>(patch_nums.size()); ++si) l += scale_tokens(si);
   return l;
 }
 
@@ -35,6 +35,19 @@ void ModelConfig::validate(const std::string& where) const {
   need(v.heads() >= 1 && v.width() % v.heads() == 0, "var.embed_dim must be a multiple of var.num_heads");
   need(v.mlp_ratio > 0 && v.mlp_ratio <= 64, "var.mlp_ratio must be in (0, 64]");
   need(v.norm_eps > 0 && v.norm_eps < 1, "var.norm_eps must be in (0, 1)");
+  if (video.enabled()) {
+    const auto& t = video;
+    need(t.frames <= 256, "video.frames must be between 1 and 256");
+    need(t.frame_group >= 1 && t.frames % t.frame_group == 0, "video.frame_group must divide video.frames");
+    need(q.in_channels * t.frame_group <= 1024, "video.frame_group is too large");
+    need(t.time_nums.size() == patch_nums.size(), "video.time_nums needs one entry per scale (as patch_nums)");
+    for (size_t i = 0; i < t.time_nums.size(); ++i)
+      need(t.time_nums[i] >= 1 && (i == 0 || t.time_nums[i] >= t.time_nums[i - 1]),
+           "video.time_nums must be positive and non-decreasing");
+    need(t.time_nums.back() == t.latent_frames(), "the last video.time_nums entry must be frames / frame_group");
+    need(t.fps > 0 && t.fps <= 240, "video.fps must be in (0, 240]");
+  }
+  need(tokens() <= 65536, "the pyramid has too many tokens (at most 65536)");
 }
 
 Json ModelConfig::to_json() const {
@@ -48,6 +61,9 @@ Json ModelConfig::to_json() const {
             {"attn_l2_norm", var.attn_l2_norm}, {"shared_aln", var.shared_aln}};
   if (var.raster) t["order"] = "raster";
   Json j = {{"patch_nums", patch_nums}, {"vqvae", q}, {"var", t}};
+  if (video.enabled())
+    j["video"] = {{"frames", video.frames}, {"frame_group", video.frame_group}, {"time_nums", video.time_nums},
+                  {"fps", video.fps}};
   if (!class_names.empty()) j["class_names"] = class_names;
   return j;
 }
@@ -85,6 +101,15 @@ ModelConfig ModelConfig::from_json(const Json& j, const std::string& where) {
   const std::string order = json_get<std::string>(t, "order", "next-scale", wt);
   if (order != "next-scale" && order != "raster") throw Error("var.order must be next-scale or raster", wt);
   v.raster = order == "raster";
+  if (j.contains("video")) {
+    const Json& t = j.at("video");
+    const std::string wv = where + ", video";
+    c.video.frames = json_require<int>(t, "frames", wv);
+    if (c.video.frames < 1) throw Error("video.frames must be at least 1", wv);
+    c.video.frame_group = json_get(t, "frame_group", c.video.frame_group, wv);
+    c.video.time_nums = json_require<std::vector<int>>(t, "time_nums", wv);
+    c.video.fps = json_get(t, "fps", c.video.fps, wv);
+  }
   c.validate(where);
   return c;
 }

@@ -42,14 +42,33 @@ struct VarConfig {
   int heads() const { return num_heads > 0 ? num_heads : depth; }
 };
 
+// Video: time is a third axis of the same pyramid. Scale k is a (t_k, pn_k, pn_k) grid of tokens, and t and pn grow
+// together, so the coarse scales settle the whole clip's layout and motion before any detail (an alternative,
+// clips each with their own spatial pyramid attending to earlier clips, decides the first clip in full before the
+// motion that follows it). The tokenizer folds `frame_group` consecutive frames into the channels of one latent
+// frame, so the image encoder/decoder are reused unchanged: it sees 3·frame_group input channels.
+struct VideoConfig {
+  int frames = 0;                // frames per clip; 0 = an image model
+  int frame_group = 1;           // frames per latent frame (temporal compression)
+  std::vector<int> time_nums;    // latent frames at each scale (non-decreasing, last = frames / frame_group)
+  double fps = 8;                // playback rate of generated clips
+
+  bool enabled() const { return frames > 0; }
+  int latent_frames() const { return frame_group > 0 ? frames / frame_group : 0; }
+};
+
 // The pair that works together: the transformer predicts the tokenizer's codes over `patch_nums`.
 struct ModelConfig {
   std::vector<int> patch_nums{1, 2, 3, 4, 5, 6, 8, 10, 13, 16};
   VqvaeConfig vqvae;
   VarConfig var;
+  VideoConfig video;                     // frames 0: pictures
   std::vector<std::string> class_names;  // optional, for pickers and file names
 
-  int tokens() const;                    // L = Σ pn²
+  bool is_video() const { return video.enabled(); }
+  int scale_frames(int si) const { return is_video() ? video.time_nums[si] : 1; }  // t_k (1 for pictures)
+  int scale_tokens(int si) const { return scale_frames(si) * patch_nums[si] * patch_nums[si]; }
+  int tokens() const;                    // L = Σ t·pn²
   int image_size() const { return patch_nums.empty() ? 0 : patch_nums.back() * vqvae.downsample(); }
   void validate(const std::string& where) const;  // throws weft::Error for impossible sizes
 

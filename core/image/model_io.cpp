@@ -15,12 +15,17 @@ void load_weights(torch::nn::Module& module, const std::string& file) {
   load_into(module, read_tensor_file(file), /*strict=*/true, file);
 }
 
-std::shared_ptr<ImageModel> load_image_model(const std::string& json_path) {
+std::shared_ptr<ImageModel> load_image_model(const std::string& json_path, MediaKind want) {
   namespace fs = std::filesystem;
   const Json j = parse_json(read_file(json_path), json_path);
   auto m = std::make_shared<ImageModel>();
   m->path = json_path;
   m->config = ModelConfig::from_json(j, json_path);
+  if (m->config.is_video() && want == MediaKind::Pictures)
+    throw Error("this is a video model (" + std::to_string(m->config.video.frames) +
+                    "-frame clips): use `weft video generate` or the Video tab", json_path);
+  if (!m->config.is_video() && want == MediaKind::Clips)
+    throw Error("this is a picture model: use `weft image generate` or the Image tab", json_path);
   if (!j.contains("weights") || !j.at("weights").is_object())
     throw Error("missing \"weights\": {\"vqvae\": file, \"var\": file}", json_path);
   const auto& w = j.at("weights");

@@ -19,8 +19,10 @@ struct ImageModel {
 };
 
 // Builds both networks from the JSON and loads the weights strictly (every tensor present, shapes equal);
-// any mismatch is a weft::Error naming the file and the tensor. The networks are in eval mode.
-std::shared_ptr<ImageModel> load_image_model(const std::string& json_path);
+// any mismatch is a weft::Error naming the file and the tensor. The networks are in eval mode. A picture model
+// where clips are wanted (or the reverse) is refused with a message that says which front-end takes it.
+enum class MediaKind { Pictures, Clips, Any };
+std::shared_ptr<ImageModel> load_image_model(const std::string& json_path, MediaKind want = MediaKind::Pictures);
 // Strict load of one weight file into a module (exposed for tests and training resume).
 void load_weights(torch::nn::Module& module, const std::string& file);
 

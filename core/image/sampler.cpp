@@ -32,7 +32,7 @@ SampleTrace sample(VarImpl& var, VqvaeImpl& vae, const SampleOptions& o, at::Gen
   torch::NoGradGuard no_grad;
   const auto& cfg = var.config();
   if (cfg.patch_nums != vae.config().patch_nums || cfg.vqvae.z_channels != vae.config().vqvae.z_channels ||
-      cfg.vqvae.vocab_size != vae.config().vqvae.vocab_size)
+      cfg.vqvae.vocab_size != vae.config().vqvae.vocab_size || cfg.video.time_nums != vae.config().video.time_nums)
     throw Error("the transformer and the tokenizer were built for different scales or codebooks", "sampler");
   if (o.labels.empty()) throw Error("nothing to sample: no labels", "sampler");
   const int64_t B = static_cast<int64_t>(o.labels.size());
@@ -45,6 +45,7 @@ SampleTrace sample(VarImpl& var, VqvaeImpl& vae, const SampleOptions& o, at::Gen
   auto cond = var.condition(guided ? torch::cat({labels, torch::full_like(labels, null_class)}) : labels);
 
   const bool editing = !o.keep_tokens.empty();
+  if (editing && cfg.is_video()) throw Error("editing works on pictures, not clips", "sampler");
   torch::Tensor keep;  // (B, 1, h, w) float
   if (editing) {
     const int h = vae.latent_size();
@@ -74,15 +75,14 @@ SampleTrace sample(VarImpl& var, VqvaeImpl& vae, const SampleOptions& o, at::Gen
   auto guidance = [&](int si) { return o.cfg * (K > 1 ? double(si) / double(K - 1) : 0.0); };
 
   SampleTrace trace;
-  const int H = vae.latent_size();
-  auto f_hat = torch::zeros({B, cfg.vqvae.z_channels, H, H});
+  auto f_hat = vae.zero_fhat(B);
   KvCache cache;
   auto x = var.start_tokens(cond);
   if (cfg.var.raster) {
     // The baseline: one token per step, scale by scale in raster order; the scale's codes join f̂ (and the
     // preview) once the scale is complete, so previews stay comparable with next-scale sampling.
     for (int si = 0; si < K; ++si) {
-      const int64_t n = int64_t(cfg.patch_nums[si]) * cfg.patch_nums[si];
+      const int64_t n = cfg.scale_tokens(si);
       auto idx = torch::empty({B, n}, torch::kLong);
       const auto force = editing ? forced(si) : torch::Tensor();
       std::vector<torch::Tensor> scale_logits;

@@ -10,6 +10,7 @@
 #include "common/thread_scope.h"
 #include "common/safetensors.h"
 #include "common/torch_bridge.h"
+#include "image/clip_data.h"
 #include "image/image_data.h"
 #include "image/model_io.h"
 #include "image/train_stages.h"
@@ -22,12 +23,20 @@ namespace {
 
 constexpr const char* kWhere = "image train request";
 
-// Held-out pictures: Fashion-MNIST's own test split; for a folder, a seeded shuffle's last val_count pictures.
+// Pictures for picture models, clips (N, T, C, S, S) for video models.
+ImageSet load_training_set(const ModelConfig& cfg, const std::string& source, int limit, std::uint64_t seed) {
+  if (cfg.is_video())
+    return load_clip_set({source, cfg.video.frames, cfg.image_size(), cfg.vqvae.in_channels, limit, seed});
+  return load_image_set({source, cfg.image_size(), cfg.vqvae.in_channels, limit});
+}
+
+// Held-out pictures: the built-in sources' own test splits; for a folder, a seeded shuffle's last val_count pictures.
 detail::StageData split_data(const ImageTrainRequest& req, const ModelConfig& cfg, ImageSet& train_set) {
   detail::StageData d;
-  if (req.data.rfind("fashion-mnist", 0) == 0) {
-    ImageDataSpec spec{"fashion-mnist:test", cfg.image_size(), cfg.vqvae.in_channels, req.val_count};
-    const ImageSet val = load_image_set(spec);
+  const bool builtin = req.data.rfind("fashion-mnist", 0) == 0 || req.data.rfind("moving-shapes", 0) == 0;
+  if (builtin) {
+    const std::string test = req.data.substr(0, req.data.find(':')) + ":test";
+    const ImageSet val = load_training_set(cfg, test, req.val_count, req.seed);
     d.train_images = train_set.images;
     d.train_labels = train_set.labels;
     d.val_images = val.images;
@@ -65,6 +74,17 @@ ModelConfig tiny_image_config() {
   c.var.depth = 4;
   c.var.embed_dim = 128;
   c.var.num_heads = 4;
+  return c;
+}
+
+ModelConfig tiny_video_config() {
+  ModelConfig c = tiny_image_config();
+  c.video.frames = 16;
+  c.video.frame_group = 4;                  // 16 frames → 4 latent frames of 8×8
+  c.patch_nums = {1, 2, 3, 4, 6, 8};
+  c.video.time_nums = {1, 1, 2, 2, 4, 4};   // 1+4+18+32+144+256 = 455 tokens
+  c.vqvae.z_channels = 32;
+  c.var.num_classes = 12;
   return c;
 }
 
@@ -133,8 +153,8 @@ ImageTrainResult train_image_model(const ImageTrainRequest& req, ProgressSink& s
   res.request = req;
   ModelConfig cfg = req.config.is_null() ? tiny_image_config() : ModelConfig::from_json(req.config, kWhere);
 
-  sink.progress(0.0, "loading pictures");
-  ImageSet train_set = load_image_set({req.data, cfg.image_size(), cfg.vqvae.in_channels, req.limit});
+  sink.progress(0.0, cfg.is_video() ? "loading clips" : "loading pictures");
+  ImageSet train_set = load_training_set(cfg, req.data, req.limit, req.seed);
   res.data_description = train_set.description;
   res.skipped = train_set.skipped;
   sink.log(train_set.description);

@@ -17,7 +17,8 @@
 namespace weft::image {
 
 struct ImageTrainRequest {
-  std::string data = "fashion-mnist";  // "fashion-mnist" or a folder (sub-folders = classes), see image_data.h
+  std::string data = "fashion-mnist";  // pictures: "fashion-mnist" or a folder, see image_data.h; clips (video
+                                       // config): "moving-shapes" or a folder of videos, see clip_data.h
   int limit = 0;                       // training pictures used (0 = all)
   std::string out;                     // model folder (created)
   std::string stage = "all";           // "tokenizer", "transformer" (needs the folder's vae.safetensors) or "all"
@@ -65,6 +66,9 @@ struct ImageTrainResult {
 // transformer depth 4, width 128 — sized to train on a
 // 2-core CPU in under an hour.
 ModelConfig tiny_image_config();
+// The shipped tiny video configuration: 16 frames of 32×32 px, 4 frames per latent frame, (t, h, w) scales
+// (1,1,1) (1,2,2) (2,3,3) (2,4,4) (4,6,6) (4,8,8) = 455 tokens, the tiny image transformer.
+ModelConfig tiny_video_config();
 
 ImageTrainResult train_image_model(const ImageTrainRequest&, ProgressSink&, const CancelToken&);
 

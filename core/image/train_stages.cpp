@@ -32,12 +32,12 @@ train::EpochLoop stage_loop(const StageContext& ctx) {
   return loop;
 }
 
-std::vector<torch::Tensor> split_scales(const torch::Tensor& tokens_BL, const std::vector<int>& patch_nums) {
+std::vector<torch::Tensor> split_scales(const torch::Tensor& tokens_BL, const ModelConfig& cfg) {
   std::vector<torch::Tensor> out;
   int64_t at = 0;
-  for (int pn : patch_nums) {
-    out.push_back(tokens_BL.slice(1, at, at + int64_t(pn) * pn));
-    at += int64_t(pn) * pn;
+  for (int si = 0; si < static_cast<int>(cfg.patch_nums.size()); ++si) {
+    out.push_back(tokens_BL.slice(1, at, at + cfg.scale_tokens(si)));
+    at += cfg.scale_tokens(si);
   }
   return out;
 }
@@ -47,7 +47,7 @@ std::vector<torch::Tensor> split_scales(const torch::Tensor& tokens_BL, const st
 torch::Tensor teacher_input(VarImpl& var, VqvaeImpl& vae, const torch::Tensor& tokens_BL) {
   torch::NoGradGuard no_grad;
   const auto& cfg = var.config();
-  if (!cfg.var.raster) return vae.idx_to_var_input(split_scales(tokens_BL, cfg.patch_nums));
+  if (!cfg.var.raster) return vae.idx_to_var_input(split_scales(tokens_BL, cfg));
   const auto B = tokens_BL.size(0), L = tokens_BL.size(1);
   return vae.codebook().index_select(0, tokens_BL.slice(1, 0, L - 1).reshape(-1)).view({B, L - 1, -1});
 }

@@ -12,12 +12,12 @@ VarImpl::VarImpl(const ModelConfig& cfg) : cfg_(cfg) {
   cfg_.validate("transformer");
   const auto& v = cfg_.var;
   const int C = v.width(), K = scales();
-  for (int pn : cfg_.patch_nums) {
+  for (int si = 0; si < K; ++si) {
     begin_.push_back(L_);
-    L_ += pn * pn;
+    L_ += cfg_.scale_tokens(si);
   }
   begin_.push_back(L_);
-  first_l_ = v.raster ? 1 : cfg_.patch_nums[0] * cfg_.patch_nums[0];
+  first_l_ = v.raster ? 1 : cfg_.scale_tokens(0);
 
   word_embed_ = register_module("word_embed", torch::nn::Linear(cfg_.vqvae.z_channels, C));
   class_emb_ = register_module("class_emb", torch::nn::Embedding(v.num_classes + 1, C));

@@ -25,8 +25,13 @@ class VqvaeImpl : public torch::nn::Module {
   const ModelConfig& config() const { return cfg_; }
   int scales() const { return static_cast<int>(cfg_.patch_nums.size()); }
   int latent_size() const { return cfg_.patch_nums.back(); }
+  // Shape of scale si's code map: (B, Cvae, pn, pn), or (B, Cvae, t, pn, pn) for video; si < 0: full latent size.
+  std::vector<int64_t> scale_shape(int64_t B, int si) const;
+  torch::Tensor zero_fhat(int64_t B) const;  // an empty running f̂
 
-  torch::Tensor encoder_out(const torch::Tensor& img);   // encoder(img), img in [-1,1], B×3×H×W
+  // Pictures are B×C×H×W in [-1,1]; clips B×T×C×H×W. For clips, encoder_out gives the per-latent-frame maps
+  // (B·T', Cvae, h, w) and every latent (f, f̂) is (B, Cvae, T', h, w).
+  torch::Tensor encoder_out(const torch::Tensor& img);   // encoder(img)
   torch::Tensor features(const torch::Tensor& img);      // quant_conv(encoder(img)) = f
   // Residual quantization of f: per scale the token indices (B, pn²) or the running f̂ after that scale.
   std::vector<torch::Tensor> f_to_idx(const torch::Tensor& f);
@@ -39,6 +44,7 @@ class VqvaeImpl : public torch::nn::Module {
   // Running f̂ after each scale (all at full latent size) from per-scale indices.
   std::vector<torch::Tensor> idx_to_fhat(const std::vector<torch::Tensor>& idx);
   torch::Tensor fhat_to_img(const torch::Tensor& f_hat);  // decoder(post_quant_conv(f̂)) clamped to [-1,1]
+  torch::Tensor decode(const torch::Tensor& f);            // the same, unclamped and with gradients
 
   // Training pass (own code; the official tokenizer trainer is not public): residual quantization with gradients
   // to the codebook and φ through ‖f̂ − sg(f)‖², to the encoder through β·‖sg(f̂) − f‖² (both averaged over
@@ -52,7 +58,7 @@ class VqvaeImpl : public torch::nn::Module {
   TrainPass train_pass(const torch::Tensor& img, double beta);
   torch::Tensor idx_to_img(const std::vector<torch::Tensor>& idx) { return fhat_to_img(idx_to_fhat(idx).back()); }
 
-  // One sampling step: adds scale `si`'s codes (B, pn²) to f̂ in place and returns the next scale's input
+  // One sampling step: adds scale `si`'s codes (B, t·pn²) to f̂ in place and returns the next scale's input
   // (B, pn_{si+1}², Cvae), or an undefined tensor after the last scale.
   torch::Tensor add_scale(int si, torch::Tensor& f_hat, const torch::Tensor& idx_Bl);
 
@@ -62,7 +68,10 @@ class VqvaeImpl : public torch::nn::Module {
 
  private:
   torch::Tensor phi(int si, const torch::Tensor& h);
-  torch::Tensor embed_scale(const torch::Tensor& idx_Bl, int pn);  // (B, Cvae, pn, pn)
+  torch::Tensor embed_scale(const torch::Tensor& idx_Bl, int si);  // checked: (B, Cvae, [t,] pn, pn)
+  torch::Tensor embed_codes(const torch::Tensor& idx, int si);     // unchecked (indices from the quantizer)
+  torch::Tensor area_down(const torch::Tensor& x, int si) const;   // to scale si's grid
+  torch::Tensor upsample(const torch::Tensor& h) const;            // to the full latent grid
   std::vector<torch::Tensor> quantize(const torch::Tensor& f, bool want_fhat);
 
   ModelConfig cfg_;

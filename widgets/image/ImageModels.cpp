@@ -15,7 +15,7 @@
 namespace weft::studio {
 
 namespace {
-constexpr const char* kUserModelsKey = "image/userModels";
+QString userModelsKey(const QString& kind) { return kind + "/userModels"; }
 }
 
 QString ImageModelInfo::className(int id) const {
@@ -26,6 +26,9 @@ QString ImageModelInfo::className(int id) const {
 
 QString ImageModelInfo::label() const {
   if (!ok()) return QObject::tr("%1 (cannot be used)").arg(name);
+  if (frames > 0)
+    return QObject::tr("%1 — %2 frames × %3 px, %4 classes%5").arg(name).arg(frames).arg(imageSize).arg(numClasses)
+        .arg(shipped ? QString() : QObject::tr(", opened"));
   return QObject::tr("%1 — %2 px, %3 classes%4").arg(name).arg(imageSize).arg(numClasses)
       .arg(shipped ? QString() : QObject::tr(", opened"));
 }
@@ -63,6 +66,8 @@ ImageModelInfo ImageModels::read(const QString& jsonPath) {
     info.imageSize = config.image_size();
     info.latentSize = config.patch_nums.empty() ? 0 : config.patch_nums.back();
     info.scales = int(config.patch_nums.size());
+    info.frames = config.is_video() ? config.video.frames : 0;
+    info.fps = config.is_video() ? config.video.fps : 0;
   } catch (const Error& e) {
     info.error = QString::fromStdString(e.what());
   } catch (const std::exception& e) {
@@ -71,12 +76,12 @@ ImageModelInfo ImageModels::read(const QString& jsonPath) {
   return info;
 }
 
-QStringList ImageModels::shippedRoots() {
-  QStringList roots{QDir(QCoreApplication::applicationDirPath()).filePath("../share/weft-studio/models/image")};
+QStringList ImageModels::shippedRoots(const QString& kind) {
+  QStringList roots{QDir(QCoreApplication::applicationDirPath()).filePath("../share/weft-studio/models/" + kind)};
 #ifdef WEFT_MODELS_DIR
-  roots << QStringLiteral(WEFT_MODELS_DIR "/image");
+  roots << QStringLiteral(WEFT_MODELS_DIR "/") + kind;
 #endif
-  const QString extra = qEnvironmentVariable("WEFT_IMAGE_MODELS");  // more folders, ':'-separated
+  const QString extra = qEnvironmentVariable(kind == "video" ? "WEFT_VIDEO_MODELS" : "WEFT_IMAGE_MODELS");
   if (!extra.isEmpty()) roots << extra.split(':', Qt::SkipEmptyParts);
   return roots;
 }
@@ -102,21 +107,21 @@ std::vector<ImageModelInfo> ImageModels::scan(const QStringList& roots) {
   return out;
 }
 
-QStringList ImageModels::userModels() { return QSettings().value(kUserModelsKey).toStringList(); }
+QStringList ImageModels::userModels(const QString& kind) { return QSettings().value(userModelsKey(kind)).toStringList(); }
 
-void ImageModels::rememberUserModel(const QString& path) {
-  QStringList list = userModels();
+void ImageModels::rememberUserModel(const QString& path, const QString& kind) {
+  QStringList list = userModels(kind);
   const QString abs = QFileInfo(path).absoluteFilePath();
   list.removeAll(abs);
   list.prepend(abs);
   while (list.size() > 20) list.removeLast();
-  QSettings().setValue(kUserModelsKey, list);
+  QSettings().setValue(userModelsKey(kind), list);
 }
 
-void ImageModels::forgetUserModel(const QString& path) {
-  QStringList list = userModels();
+void ImageModels::forgetUserModel(const QString& path, const QString& kind) {
+  QStringList list = userModels(kind);
   list.removeAll(QFileInfo(path).absoluteFilePath());
-  QSettings().setValue(kUserModelsKey, list);
+  QSettings().setValue(userModelsKey(kind), list);
 }
 
 }  // namespace weft::studio

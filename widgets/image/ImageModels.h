@@ -1,7 +1,8 @@
 #pragma once
-// The image models the Image tab offers: shipped ones (models/image/<name>/model.json in the source tree, or
-// share/weft-studio/models/image/<name>/model.json next to an installed binary) and the model JSONs the user
-// opened (remembered in QSettings). Reading a model entry parses only its small JSON file (no weights).
+// The models the Image and Video tabs offer: shipped ones (models/<kind>/<name>/model.json in the source tree, or
+// share/weft-studio/models/<kind>/<name>/model.json next to an installed binary; kind "image" or "video") and the
+// model JSONs the user opened (remembered in QSettings per kind). Reading a model entry parses only its small JSON
+// file (no weights).
 #include <QString>
 #include <QStringList>
 #include <vector>
@@ -18,6 +19,8 @@ struct ImageModelInfo {
   int imageSize = 0;
   int latentSize = 0;    // the token grid of the last scale (the mask's real resolution)
   int scales = 0;
+  int frames = 0;        // video models: frames per clip (0: a picture model)
+  double fps = 0;        // video models: playback rate
   QString cardPath;      // MODEL_CARD.md next to the JSON, if present
 
   bool ok() const { return error.isEmpty(); }
@@ -28,11 +31,13 @@ struct ImageModelInfo {
 class ImageModels {
  public:
   static ImageModelInfo read(const QString& jsonPath);       // never throws: problems go to .error
-  static QStringList shippedRoots();                         // folders scanned for <name>/model.json
+  // Folders scanned for <name>/model.json ($WEFT_IMAGE_MODELS / $WEFT_VIDEO_MODELS add more, ':'-separated).
+  static QStringList shippedRoots(const QString& kind = QStringLiteral("image"));
   static std::vector<ImageModelInfo> scan(const QStringList& roots);  // sorted by name
-  static QStringList userModels();                           // remembered paths (QSettings "image/userModels")
-  static void rememberUserModel(const QString& path);
-  static void forgetUserModel(const QString& path);
+  // Remembered paths (QSettings "<kind>/userModels").
+  static QStringList userModels(const QString& kind = QStringLiteral("image"));
+  static void rememberUserModel(const QString& path, const QString& kind = QStringLiteral("image"));
+  static void forgetUserModel(const QString& path, const QString& kind = QStringLiteral("image"));
 };
 
 }  // namespace weft::studio

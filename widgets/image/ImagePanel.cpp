@@ -45,6 +45,7 @@
 #include "image/generate.h"
 #include "image/result_files.h"
 #include "shared/JobRunner.h"
+#include "shared/PreviewImages.h"
 #include "shared/SeedRow.h"
 
 namespace weft::studio {
@@ -62,27 +63,6 @@ constexpr int kMaxEditSide = 512;  // pictures opened for editing are cropped to
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
 bool isSamplingKind(const QString& kind) { return kind == kGenerateKind || kind == kEditKind; }
-
-QImage toQImage(const PreviewImage& p) {
-  const QImage::Format format = p.channels == 1   ? QImage::Format_Grayscale8
-                                : p.channels == 4 ? QImage::Format_RGBA8888
-                                                  : QImage::Format_RGB888;
-  if (p.width <= 0 || p.height <= 0 || p.pixels.size() < size_t(p.width) * p.height * p.channels) return {};
-  return QImage(p.pixels.data(), p.width, p.height, p.width * p.channels, format).copy();
-}
-
-PreviewImage toPreviewImage(const QImage& image) {
-  const bool grey = image.format() == QImage::Format_Grayscale8;
-  const QImage img = grey ? image : image.convertToFormat(QImage::Format_RGB888);
-  PreviewImage p;
-  p.width = img.width();
-  p.height = img.height();
-  p.channels = grey ? 1 : 3;
-  p.pixels.resize(size_t(p.width) * p.height * p.channels);
-  for (int y = 0; y < p.height; ++y)
-    std::copy_n(img.constScanLine(y), size_t(p.width) * p.channels, p.pixels.data() + size_t(y) * p.width * p.channels);
-  return p;
-}
 
 // Atomic PNG write of a QImage (QSaveFile: a crash leaves the old file or none, never half a file).
 void writePngAtomic(const QString& path, const QImage& image) {
@@ -424,6 +404,10 @@ bool ImagePanel::openModel(const QString& jsonPath) {
   const ImageModelInfo info = ImageModels::read(jsonPath);
   if (!info.ok()) {
     showError(tr("The model %1 cannot be used: %2").arg(QFileInfo(jsonPath).fileName(), info.error));
+    return false;
+  }
+  if (info.frames > 0) {
+    showError(tr("%1 is a video model (%2-frame clips): open it in the Video tab.").arg(info.name).arg(info.frames));
     return false;
   }
   ImageModels::rememberUserModel(info.path);

@@ -8,21 +8,11 @@
 #include "common/progress_sink.h"
 #include "common/runtime.h"
 #include "shared/JobRunner.h"
+#include "shared/PreviewImages.h"
 
 namespace weft::studio {
 
 namespace {
-
-QImage toQImage(const PreviewImage& p) {
-  QImage::Format format = p.channels == 1 ? QImage::Format_Grayscale8
-                          : p.channels == 4 ? QImage::Format_RGBA8888
-                                            : QImage::Format_RGB888;
-  if (p.width <= 0 || p.height <= 0 ||
-      p.pixels.size() < size_t(p.width) * size_t(p.height) * size_t(p.channels))
-    return {};
-  // Copy here, on the worker thread: the GUI thread receives a finished, implicitly shared QImage.
-  return QImage(p.pixels.data(), p.width, p.height, p.width * p.channels, format).copy();
-}
 
 // Turns ProgressSink calls into runner signals, at most one per interval; the newest pending update is always
 // delivered when the job ends, so the last progress value and the last preview are never lost.

@@ -23,6 +23,7 @@
 #include "shared/SettingsDialog.h"
 #ifdef WEFT_HAVE_IMAGE
 #include "image/ImagePanel.h"
+#include "video/VideoPanel.h"
 #endif
 #ifdef WEFT_HAVE_SERIES
 #include "series/ForecastPanel.h"
@@ -56,6 +57,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 #ifdef WEFT_HAVE_IMAGE
   image_ = new ImagePanel(runner_);
   tabs_->addTab(image_, tr("Image"));
+  video_ = new VideoPanel(runner_);
+  tabs_->addTab(video_, tr("Video"));
 #endif
 #ifdef WEFT_HAVE_SERIES
   forecast_ = new ForecastPanel(runner_);
@@ -96,6 +99,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->showMessage(text, 10000);
   });
   connect(image_, &ImagePanel::info, this, [this](const QString& text) {
+    log_->append(LogDock::Level::Info, text);
+    statusBar()->showMessage(text, 8000);
+  });
+  connect(video_, &VideoPanel::problem, this, [this](const QString& text) {
+    log_->append(LogDock::Level::Error, text);
+    statusBar()->showMessage(text, 10000);
+  });
+  connect(video_, &VideoPanel::info, this, [this](const QString& text) {
     log_->append(LogDock::Level::Info, text);
     statusBar()->showMessage(text, 8000);
   });
@@ -190,6 +201,7 @@ void MainWindow::applySettings(const StudioSettings& s) {
   runner_->setPreviewRate(s.previewRate);
 #ifdef WEFT_HAVE_IMAGE
   image_->setOutputFolder(s.outputFolder.isEmpty() ? StudioSettings::defaultOutputFolder() : s.outputFolder);
+  video_->setOutputFolder(s.outputFolder.isEmpty() ? StudioSettings::defaultOutputFolder() : s.outputFolder);
 #endif
 #ifdef WEFT_HAVE_SERIES
   forecast_->setOutputFolder(s.outputFolder.isEmpty() ? StudioSettings::defaultOutputFolder() : s.outputFolder);

@@ -16,6 +16,7 @@ class DropRouter;
 class CheckpointPanel;
 class ForecastPanel;
 class ImagePanel;
+class VideoPanel;
 class WebPanel;
 
 class MainWindow : public QMainWindow {
@@ -31,6 +32,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs() const { return tabs_; }
   CheckpointPanel* checkpoints() const { return checkpoints_; }
   ImagePanel* image() const { return image_; }           // null in a build without core/image
+  VideoPanel* video() const { return video_; }           // null in a build without core/image
   ForecastPanel* forecast() const { return forecast_; }  // null in a build without core/series
   WebPanel* web() const { return web_; }                 // null in a build without core/web
   const StudioSettings& settings() const { return settings_; }
@@ -54,6 +56,7 @@ class MainWindow : public QMainWindow {
   LogDock* log_;
   CheckpointPanel* checkpoints_;
   ImagePanel* image_ = nullptr;
+  VideoPanel* video_ = nullptr;
   ForecastPanel* forecast_ = nullptr;
   WebPanel* web_ = nullptr;
   QLabel* blasBanner_;
