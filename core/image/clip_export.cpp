@@ -1,5 +1,6 @@
 #include "image/clip_export.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -245,6 +246,48 @@ std::vector<std::string> save_clips(const GenerateResult& res, const std::string
     paths.push_back(path);
   }
   return paths;
+}
+
+std::vector<PreviewImage> read_clip_frames(const std::string& path, int max_frames, std::string* metadata) {
+#ifndef WEFT_OPENCV
+  (void)max_frames, (void)metadata;
+  throw Error("this build has no OpenCV, so it cannot decode clips", path);
+#else
+  std::vector<PreviewImage> frames;
+  try {
+    cv::VideoCapture cap(path, cv::CAP_FFMPEG);
+    if (!cap.isOpened()) throw Error("cannot be decoded as a video or animated GIF", path);
+    cv::Mat bgr, rgb;
+    while (int(frames.size()) < max_frames && cap.read(bgr)) {
+      if (bgr.empty() || bgr.type() != CV_8UC3) break;
+      cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+      PreviewImage p;
+      p.width = rgb.cols;
+      p.height = rgb.rows;
+      p.channels = 3;
+      p.pixels.resize(size_t(rgb.total()) * 3);
+      for (int y = 0; y < rgb.rows; ++y) std::copy_n(rgb.ptr<uint8_t>(y), size_t(rgb.cols) * 3, p.pixels.data() + size_t(y) * rgb.cols * 3);
+      frames.push_back(std::move(p));
+    }
+  } catch (const cv::Exception& e) {
+    throw Error(std::string("cannot be decoded: ") + e.what(), path);
+  }
+  if (frames.empty()) throw Error("holds no decodable frame", path);
+  if (metadata) {
+    metadata->clear();
+    std::error_code ec;
+    const bool gif = path.size() > 4 && (path.compare(path.size() - 4, 4, ".gif") == 0 || path.compare(path.size() - 4, 4, ".GIF") == 0);
+    if (gif) {
+      try {
+        *metadata = read_gif_comment(path);
+      } catch (const Error&) {
+      }
+    } else if (fs::is_regular_file(path + ".json", ec)) {
+      *metadata = read_file(path + ".json");
+    }
+  }
+  return frames;
+#endif
 }
 
 std::string read_gif_comment(const std::string& path) {

@@ -30,6 +30,11 @@ void write_clip(const std::string& path, const std::vector<PreviewImage>& frames
 std::vector<std::string> save_clips(const GenerateResult& res, const std::string& folder, const std::string& stem,
                                     ClipFormat format);
 
+// A clip file (MP4 and other FFmpeg containers, animated GIF) decoded with OpenCV: at most `max_frames` RGB frames.
+// `metadata` (optional) receives what write_clip stored: the GIF's comment or the MP4's sidecar JSON ("" if none).
+// Throws Error naming the file when it cannot be decoded.
+std::vector<PreviewImage> read_clip_frames(const std::string& path, int max_frames = 1024, std::string* metadata = nullptr);
+
 // The comment of a GIF written by write_clip (empty when it has none); throws Error when the file is not a GIF.
 std::string read_gif_comment(const std::string& path);
 

@@ -213,6 +213,13 @@ class TestVideo : public QObject {
     const Json comment = parse_json(read_gif_comment(gif[0]), gif[0]);
     QCOMPARE(comment.at("weft").at("job").get<std::string>(), std::string("video-generate"));
     QCOMPARE(comment.at("weft").at("request").at("class_id").get<int>(), r.class_id);
+    std::string stored;
+    const auto back = read_clip_frames(gif[0], 1024, &stored);
+    QCOMPARE(int(back.size()), 8);
+    QCOMPARE(back[0].width, 16);
+    QCOMPARE(parse_json(stored, "gif").at("weft").at("request").at("seed").get<std::uint64_t>(), r.seed);
+    QCOMPARE(int(read_clip_frames(mp4[0], 3).size()), 3);
+    QVERIFY_THROWS_EXCEPTION(Error, read_clip_frames(mp4[0] + ".json"));
     QCOMPARE(QDir(QString::fromStdString(png[0])).entryList({"*.png"}).size(), 8);
     const auto frame = read_png_metadata(png[0] + "/frame_007.png");
     QCOMPARE(frame.at("request").at("seed").get<std::uint64_t>(), r.seed);

@@ -78,6 +78,7 @@ QString dropKindName(DropKind k) {
     case DropKind::Csv: return QObject::tr("CSV table");
     case DropKind::Checkpoint: return QObject::tr("checkpoint");
     case DropKind::GraphFile: return QObject::tr("web graph file");
+    case DropKind::Clip: return QObject::tr("video clip");
     case DropKind::Unknown: return QObject::tr("unrecognised file");
   }
   return {};
@@ -110,6 +111,14 @@ DropClassification classifyDrop(const QString& path) {
     return {DropKind::Checkpoint, QObject::tr("PyTorch checkpoint (zip)")};
   }
   if (looksLikeSafetensors(h, info.size())) return {DropKind::Checkpoint, QObject::tr("safetensors file")};
+  // ISO media ("ftyp" box: MP4, MOV, M4V), Matroska/WebM (EBML), AVI (RIFF…AVI), and GIFs with several frames.
+  if (h.size() >= 12 && h.mid(4, 4) == "ftyp") return {DropKind::Clip, QObject::tr("MP4/QuickTime video")};
+  if (h.startsWith("Eß£")) return {DropKind::Clip, QObject::tr("Matroska/WebM video")};
+  if (h.startsWith("RIFF") && h.mid(8, 4) == "AVI ") return {DropKind::Clip, QObject::tr("AVI video")};
+  if (h.startsWith("GIF8")) {
+    QImageReader reader(path);
+    if (reader.imageCount() > 1) return {DropKind::Clip, QObject::tr("animated GIF (%1 frames)").arg(reader.imageCount())};
+  }
   if (isImageFile(path) && !QImageReader::imageFormat(path).isEmpty())
     return {DropKind::Image, QObject::tr("%1 image").arg(QString(QImageReader::imageFormat(path)))};
   if (!h.contains('\0')) return classifyText(path, h);

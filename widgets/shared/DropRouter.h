@@ -17,6 +17,7 @@ enum class DropKind {
   Csv,              // delimited text table (time series)
   Checkpoint,       // .pth/.pt (torch.save zip) or .safetensors
   GraphFile,        // web graph: JSON {nodes, edges}, edge-list CSV, or the paper's dataset tuple (.pt)
+  Clip,             // a video (MP4/MOV/MKV/WebM/AVI container) or an animated GIF
   Unknown
 };
 

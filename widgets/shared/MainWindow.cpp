@@ -102,6 +102,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     log_->append(LogDock::Level::Info, text);
     statusBar()->showMessage(text, 8000);
   });
+  router_->setHandler(DropKind::Clip, [this](const QString& path) {
+    tabs_->setCurrentWidget(video_);
+    video_->openClip(path);
+  });
   connect(video_, &VideoPanel::problem, this, [this](const QString& text) {
     log_->append(LogDock::Level::Error, text);
     statusBar()->showMessage(text, 10000);

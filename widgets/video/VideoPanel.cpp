@@ -334,6 +334,10 @@ quint64 VideoPanel::generate() {
 
 quint64 VideoPanel::rerun(int row) {
   if (row < 0 || row >= int(clips_.size())) return 0;
+  if (clips_[size_t(row)].requestJson.isEmpty()) {
+    showError(tr("This clip was not made by Weft here: there is no request to run again."));
+    return 0;
+  }
   if (pending_) {
     showError(tr("A clip is being made: wait for it or cancel it."));
     return 0;
@@ -369,6 +373,64 @@ quint64 VideoPanel::exportClip(int row, const QString& path, const QString& form
   const quint64 id = runner_->submit(std::move(spec));
   exports_[id] = path;
   return id;
+}
+
+namespace {
+struct OpenedClip {
+  std::vector<QImage> frames;
+  QString metadata;
+};
+}  // namespace
+
+quint64 VideoPanel::openClip(const QString& path) {
+  JobSpec spec;
+  spec.kind = "video-open";
+  spec.title = tr("Open %1").arg(QFileInfo(path).fileName());
+  spec.requestJson = q(Json{{"path", path.toStdString()}}.dump());
+  spec.run = [path](ProgressSink&, const CancelToken&) {
+    std::string metadata;
+    const auto frames = image::read_clip_frames(path.toStdString(), 1024, &metadata);
+    auto o = std::make_shared<OpenedClip>();
+    for (const auto& f : frames) o->frames.push_back(toQImage(f));
+    o->metadata = q(metadata);
+    JobOutput out;
+    out.summary = QObject::tr("%n frame(s)", nullptr, int(frames.size()));
+    out.payload = o;
+    return out;
+  };
+  const quint64 id = runner_->submit(std::move(spec));
+  opens_[id] = path;
+  return id;
+}
+
+void VideoPanel::addClip(Clip clip, const QString& tooltip) {
+  auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(clip.frames.front().scaled(48, 48))), clip.title);
+  item->setToolTip(tooltip);
+  clips_.insert(clips_.begin(), std::move(clip));
+  history_->insertItem(0, item);
+}
+
+void VideoPanel::restoreSettings(const QString& metadataJson, const QString& file) {
+  try {
+    const Json meta = parse_json(metadataJson.toStdString(), file.toStdString());
+    if (!meta.contains("weft") || meta.at("weft").value("job", "") != kKind) return;
+    const auto r = GenerateRequest::from_json(meta.at("weft").at("request"));
+    const QString model = q(r.model);
+    if (QFileInfo(model).isFile() && model_->findData(QFileInfo(model).absoluteFilePath()) < 0) openModel(model);
+    const int m = model_->findData(QFileInfo(model).absoluteFilePath());
+    if (m >= 0) model_->setCurrentIndex(m);
+    const int c = class_->findData(r.class_id < 0 ? -1 : r.class_id);
+    if (c >= 0) class_->setCurrentIndex(c);
+    seed_->setValue(int(std::min<std::uint64_t>(r.seed, std::uint64_t(seed_->maximum()))));
+    cfg_->setValue(r.cfg);
+    topK_->setValue(r.top_k);
+    topP_->setValue(r.top_p);
+    if (m < 0) showError(tr("%1 was made with a model that is not here (%2); its other settings are restored.")
+                             .arg(QFileInfo(file).fileName(), model));
+    emit restored(file);
+  } catch (const Error& e) {
+    showError(tr("%1 carries settings that cannot be read: %2").arg(QFileInfo(file).fileName(), q(e.what())));
+  }
 }
 
 void VideoPanel::chooseExport() {
@@ -430,6 +492,32 @@ void VideoPanel::onFinished(quint64 id) {
     exports_.erase(it);
     return;
   }
+  if (auto it = opens_.find(id); it != opens_.end()) {
+    const QString path = it->second;
+    opens_.erase(it);
+    if (r.status != JobStatus::Done || !r.output.payload) return showError(tr("Cannot open the clip: %1").arg(r.message));
+    clearError();
+    auto o = std::static_pointer_cast<const OpenedClip>(r.output.payload);
+    Clip c;
+    c.frames = o->frames;
+    c.title = QFileInfo(path).fileName();
+    c.fps = player_->fpsSpin()->value();
+    if (!o->metadata.isEmpty()) {
+      try {
+        const Json meta = parse_json(o->metadata.toStdString(), path.toStdString());
+        c.fps = meta.value("fps", c.fps);
+        if (meta.contains("weft")) c.requestJson = q(meta.at("weft").at("request").dump());
+        c.metadataJson = o->metadata;
+      } catch (const Error&) {
+      }
+    }
+    if (c.metadataJson.isEmpty()) c.metadataJson = q(Json{{"source", path.toStdString()}}.dump());
+    addClip(std::move(c), path);
+    history_->setCurrentRow(0);
+    setStatus(tr("Opened %1 (%2).").arg(QFileInfo(path).fileName(), r.output.summary));
+    if (!o->metadata.isEmpty()) restoreSettings(o->metadata, path);
+    return;
+  }
   if (id != pending_) return;
   pending_ = 0;
   if (r.output.payload) {
@@ -446,10 +534,7 @@ void VideoPanel::onFinished(quint64 id) {
       c.metadataJson = q(meta.dump());
       c.title = model.className(res->request.class_id) + tr(" · seed %1").arg(res->request.seed) +
                 (n > 1 ? QStringLiteral(" #%1").arg(i + 1) : QString());
-      auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(c.frames.front().scaled(48, 48))), c.title);
-      item->setToolTip(q(res->to_json().dump(2)));
-      clips_.insert(clips_.begin(), std::move(c));
-      history_->insertItem(0, item);
+      addClip(std::move(c), q(res->to_json().dump(2)));
     }
     if (n > 0) {
       history_->setCurrentRow(0);
@@ -477,7 +562,7 @@ void VideoPanel::showClip(int row) {
   updateEnabled();
 }
 
-QString VideoPanel::errorText() const { return error_->isVisible() ? error_->text() : QString(); }
+QString VideoPanel::errorText() const { return error_->isHidden() ? QString() : error_->text(); }
 QString VideoPanel::statusText() const { return status_->text(); }
 
 void VideoPanel::showError(const QString& text) {
@@ -499,8 +584,9 @@ void VideoPanel::updateEnabled() {
   generateButton_->setEnabled(usable && !pending_);
   cancelNow_->setEnabled(pending_ != 0);
   cancelAfter_->setEnabled(pending_ != 0);
-  const bool selected = history_->currentRow() >= 0;
-  rerun_->setEnabled(selected && !pending_);
+  const int row = history_->currentRow();
+  const bool selected = row >= 0 && row < int(clips_.size());
+  rerun_->setEnabled(selected && !pending_ && !clips_[size_t(row)].requestJson.isEmpty());
   remove_->setEnabled(selected);
   export_->setEnabled(selected);
 }

@@ -43,6 +43,9 @@ class VideoPanel : public QWidget {
   quint64 rerun(int historyRow);               // that clip's request again
   quint64 exportClip(int historyRow, const QString& path, const QString& format);  // "mp4", "png", "gif"
   void removeClip(int historyRow);
+  // A clip file (dropped or opened): decoded on the job thread, added to the history and played; a clip written
+  // by Weft (GIF comment, MP4 sidecar JSON) also restores the settings that made it.
+  quint64 openClip(const QString& path);
   bool openModel(const QString& jsonPath);     // validates, remembers, selects; false: error shown
   void refreshModels();
   void cancelNow();
@@ -69,6 +72,7 @@ class VideoPanel : public QWidget {
   void problem(const QString& text);
   void info(const QString& text);
   void stripShown(int step, int steps, const QString& label);  // one per scale preview put on screen
+  void restored(const QString& path);                           // settings restored from an opened clip
 
  private:
   void buildUi();
@@ -76,6 +80,8 @@ class VideoPanel : public QWidget {
   void chooseModel();
   void chooseExport();
   void showClip(int historyRow);
+  void addClip(Clip clip, const QString& tooltip);
+  void restoreSettings(const QString& metadataJson, const QString& file);
   QString requestJson(QString* error) const;
   quint64 submit(const QString& title, const QString& json);
   void onStarted(quint64 id);
@@ -93,6 +99,7 @@ class VideoPanel : public QWidget {
   std::vector<Clip> clips_;
   quint64 pending_ = 0;
   std::map<quint64, QString> exports_;  // export jobs started here → target path
+  std::map<quint64, QString> opens_;    // open jobs started here → file
   QImage strip_;
 
   QLabel* error_;
