@@ -54,7 +54,7 @@ class BenchVideoGenerate : public QObject {
     at::set_num_threads(1);
     namespace fs = std::filesystem;
     const std::string shipped = WEFT_SOURCE_DIR "/models/video/moving-shapes/model.json";
-    const std::string baseline = WEFT_SOURCE_DIR "/models/video/moving-shapes/baseline/model.json";
+    const std::string baseline = WEFT_SOURCE_DIR "/models/image/moving-shapes-frames/model.json";
     QTemporaryDir dir;
     std::string model = shipped;
     if (!fs::exists(shipped)) {

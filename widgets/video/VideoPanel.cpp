@@ -19,6 +19,7 @@
 #include <QSplitter>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <memory>
 
 #include "common/error.h"
@@ -98,11 +99,11 @@ void VideoPanel::buildUi() {
   status_ = new QLabel;
   status_->setWordWrap(true);
 
+  model_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  model_->setMinimumContentsLength(24);
   auto* form = new QFormLayout;
-  auto* modelRow = new QHBoxLayout;
-  modelRow->addWidget(model_, 1);
-  modelRow->addWidget(openModel_);
-  form->addRow(tr("Model"), modelRow);
+  form->addRow(tr("Model"), model_);
+  form->addRow(QString(), openModel_);
   form->addRow(modelInfo_);
   form->addRow(tr("Class"), class_);
   form->addRow(tr("Seed"), seedRow.layout);
@@ -128,10 +129,11 @@ void VideoPanel::buildUi() {
   stripView_ = new QLabel(tr("The frames appear here scale by scale while a clip is made."));
   stripView_->setAlignment(Qt::AlignCenter);
   stripView_->setWordWrap(true);
-  auto* stripScroll = new QScrollArea;
-  stripScroll->setWidget(stripView_);
-  stripScroll->setWidgetResizable(true);
-  stripScroll->setMinimumHeight(140);
+  stripScroll_ = new QScrollArea;
+  stripScroll_->setWidget(stripView_);
+  stripScroll_->setWidgetResizable(true);
+  stripScroll_->setMinimumHeight(160);
+  auto* stripScroll = stripScroll_;
   stripCaption_ = new QLabel;
   auto* stripBox = new QGroupBox(tr("Frames, scale by scale"));
   auto* stripLayout = new QVBoxLayout(stripBox);
@@ -172,11 +174,13 @@ void VideoPanel::buildUi() {
   exportRow->addWidget(export_);
   historyLayout->addLayout(exportRow);
 
+  historyBox->setMaximumWidth(300);
   auto* split = new QSplitter;
   split->addWidget(controls);
   split->addWidget(centre);
   split->addWidget(historyBox);
   split->setStretchFactor(1, 1);
+  split->setSizes({300, 600, 240});
   auto* layout = new QHBoxLayout(this);
   layout->addWidget(split);
 
@@ -474,8 +478,10 @@ void VideoPanel::onProgress(quint64 id, double fraction, const QString& stage) {
 void VideoPanel::onPreview(quint64 id, int step, int steps, const QString& label, const QImage& image) {
   if (id != pending_) return;
   strip_ = image;
-  // Enlarged ×2 without smoothing, so the coarse scales read as the blocks they are.
-  stripView_->setPixmap(QPixmap::fromImage(image.scaled(image.size() * 2, Qt::KeepAspectRatio, Qt::FastTransformation)));
+  // Fitted to the view's width without smoothing (up to ×3), so the coarse scales read as the blocks they are.
+  const double fit = std::min(3.0, double(stripScroll_->viewport()->width() - 4) / std::max(1, image.width()));
+  const QSize size(std::max(1, int(image.width() * fit)), std::max(1, int(image.height() * fit)));
+  stripView_->setPixmap(QPixmap::fromImage(image.scaled(size, Qt::KeepAspectRatio, Qt::FastTransformation)));
   stripCaption_->setText(tr("%1 — each row is one clip, frames left to right").arg(label));
   emit stripShown(step, steps, label);
 }

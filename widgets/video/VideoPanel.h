@@ -17,6 +17,7 @@ class QDoubleSpinBox;
 class QLabel;
 class QListWidget;
 class QProgressBar;
+class QScrollArea;
 class QPushButton;
 class QSpinBox;
 class QToolButton;
@@ -119,6 +120,7 @@ class VideoPanel : public QWidget {
   QPushButton* cancelAfter_;
   QProgressBar* progress_;
   QLabel* status_;
+  QScrollArea* stripScroll_;
   QLabel* stripView_;
   QLabel* stripCaption_;
   ClipPlayer* player_;
