@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "commands.h"
+#include "image_reports.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "image/classifier.h"
@@ -126,17 +127,7 @@ class ImageCommands final : public CommandGroup {
     req.threads = ctx.threads;
     if (!config_file_.empty()) req.config = parse_json(read_file(config_file_), config_file_);
     const auto res = image::train_image_model(req, ctx.sink, ctx.cancel);
-    if (ctx.quiet) return;
-    for (const auto& s : res.skipped) std::printf("skipped %s\n", s.c_str());
-    std::printf("%s\n", res.data_description.c_str());
-    if (res.tokenizer_val_mse >= 0)
-      std::printf("tokenizer: %d steps, held-out MSE %.4f, %.0f %% of codes used\n", res.tokenizer_steps,
-                  res.tokenizer_val_mse, 100 * res.code_usage);
-    if (res.transformer_val_loss >= 0)
-      std::printf("transformer: %d steps, held-out cross-entropy %.3f nats/token, accuracy %.1f %%\n",
-                  res.transformer_steps, res.transformer_val_loss, 100 * res.transformer_val_accuracy);
-    if (!res.model_json.empty()) std::printf("wrote %s\n", res.model_json.c_str());
-    std::printf("%.1f s\n", res.seconds);
+    if (!ctx.quiet) print_train_report(res);
   }
 
   void run_classifier(Context& ctx) {

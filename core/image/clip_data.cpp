@@ -181,7 +181,6 @@ ImageSet load_folder(const ClipDataSpec& spec) {
   if (!loose.empty()) classes.emplace_back(root.filename().string(), std::move(loose));
   std::vector<at::Tensor> clips;
   std::vector<int64_t> labels;
-  std::vector<int> used(classes.size(), 0);
   for (size_t c = 0; c < classes.size(); ++c)
     for (const auto& p : classes[c].second) {
       if (spec.limit > 0 && int(clips.size()) >= spec.limit) break;
@@ -193,20 +192,14 @@ ImageSet load_folder(const ClipDataSpec& spec) {
       }
       clips.push_back(clip);
       labels.push_back(int64_t(c));
-      ++used[c];
     }
   if (clips.empty())
     throw Error("no usable clips found (" + std::to_string(set.skipped.size()) + " files skipped" +
                     (set.skipped.empty() ? "" : "; first: " + set.skipped.front()) + ")", spec.source);
-  std::vector<int64_t> remap(classes.size(), -1);
-  for (size_t c = 0; c < classes.size(); ++c)
-    if (used[c] > 0) {
-      remap[c] = static_cast<int64_t>(set.class_names.size());
-      set.class_names.push_back(classes[c].first);
-    }
-  for (auto& l : labels) l = remap[size_t(l)];
+  std::vector<std::string> names;
+  for (const auto& c : classes) names.push_back(c.first);
+  keep_used_classes(set, names, std::move(labels));
   set.images = torch::stack(clips);
-  set.labels = torch::tensor(labels, torch::kLong);
   set.description = "folder " + root.filename().string() + ", " + std::to_string(set.count()) + " clips of " +
                     std::to_string(spec.frames) + " frames, " + std::to_string(set.class_names.size()) + " classes" +
                     (set.skipped.empty() ? "" : ", " + std::to_string(set.skipped.size()) + " files skipped");

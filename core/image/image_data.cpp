@@ -188,7 +188,6 @@ ImageSet load_folder(const ImageDataSpec& spec) {
                 "use a limit", spec.source);
   std::vector<at::Tensor> images;
   std::vector<int64_t> labels;
-  std::vector<int> used(classes.size(), 0);
   for (int64_t i : pick) {
     const auto& [path, label] = files[size_t(i)];
     cv::Mat m = read_picture(path, spec.size, spec.channels);
@@ -199,19 +198,12 @@ ImageSet load_folder(const ImageDataSpec& spec) {
     auto t = torch::from_blob(m.data, {spec.size, spec.size, spec.channels}, torch::kUInt8).permute({2, 0, 1}).clone();
     images.push_back(t);
     labels.push_back(label);
-    ++used[size_t(label)];
   }
   if (images.empty()) throw Error("no readable pictures found (" + std::to_string(set.skipped.size()) + " files skipped)", spec.source);
-  // Keep only classes that kept at least one picture, renumbered densely in name order.
-  std::vector<int64_t> remap(classes.size(), -1);
-  for (size_t c = 0; c < classes.size(); ++c)
-    if (used[c] > 0) {
-      remap[c] = static_cast<int64_t>(set.class_names.size());
-      set.class_names.push_back(classes[c].first);
-    }
-  for (auto& l : labels) l = remap[size_t(l)];
+  std::vector<std::string> names;
+  for (const auto& c : classes) names.push_back(c.first);
+  keep_used_classes(set, names, std::move(labels));
   set.images = torch::stack(images);
-  set.labels = torch::tensor(labels, torch::kLong);
   set.description = "folder " + root.filename().string() + ", " + std::to_string(set.count()) + " pictures, " +
                     std::to_string(set.class_names.size()) + " classes" +
                     (set.skipped.empty() ? "" : ", " + std::to_string(set.skipped.size()) + " files skipped");
@@ -242,6 +234,19 @@ ImageSet load_image_set(const ImageDataSpec& spec) {
       spec.source == "moving-shapes-frames:test")
     return moving_shapes_frames(spec.source == "moving-shapes-frames:test", spec.limit, spec.size, spec.channels, 0);
   return load_folder(spec);
+}
+
+void keep_used_classes(ImageSet& set, const std::vector<std::string>& names, std::vector<int64_t> labels) {
+  std::vector<int64_t> remap(names.size(), -1);
+  for (int64_t l : labels) remap[size_t(l)] = 0;
+  set.class_names.clear();
+  for (size_t c = 0; c < names.size(); ++c)
+    if (remap[c] == 0) {
+      remap[c] = static_cast<int64_t>(set.class_names.size());
+      set.class_names.push_back(names[c]);
+    }
+  for (auto& l : labels) l = remap[size_t(l)];
+  set.labels = torch::tensor(labels, torch::kLong);
 }
 
 at::Tensor to_unit_range(const at::Tensor& images_u8) { return images_u8.to(torch::kFloat).div(127.5).sub(1.0); }

@@ -39,6 +39,10 @@ const std::vector<std::string>& fashion_mnist_classes();
 // Throws weft::Error (naming the file) for missing or malformed data, or a folder without any usable picture.
 ImageSet load_image_set(const ImageDataSpec& spec);
 
+// Folder loaders: keeps only the classes that kept at least one item, renumbered densely in the order of `names`,
+// and sets set.class_names and set.labels from the per-item labels (indices into `names`).
+void keep_used_classes(ImageSet& set, const std::vector<std::string>& names, std::vector<int64_t> labels);
+
 // uint8 pictures → float in [-1, 1], the tokenizer's input range.
 at::Tensor to_unit_range(const at::Tensor& images_u8);
 
