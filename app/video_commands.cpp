@@ -166,8 +166,10 @@ class VideoCommands final : public CommandGroup {
   void run_eval(Context& ctx) {
     auto req = eval_req_;
     req.threads = ctx.threads;
+    // Refuse a picture model before generating anything (its JSON has no "video" section).
+    if (!parse_json(read_file(req.model), req.model).contains("video"))
+      throw Error("this is a picture model: use `weft image eval`", req.model);
     const auto res = image::evaluate_image_model(req, ctx.sink, ctx.cancel);
-    if (res.frames == 0) throw Error("this is a picture model: use `weft image eval`", req.model);
     if (!eval_json_.empty()) write_file_atomic(eval_json_, res.to_json().dump(2) + "\n");
     if (!ctx.quiet) std::printf("%s", res.table().c_str());
   }

@@ -32,6 +32,16 @@ fs::path temporary_beside(const fs::path& target, const std::string& ext) {
          ("." + target.stem().string() + ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ext);
 }
 
+// Renames a finished temporary file onto the target; on failure removes it and reports.
+void move_into_place(const fs::path& tmp, const fs::path& target, const char* what) {
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (!ec) return;
+  const std::string why = ec.message();
+  fs::remove(tmp, ec);
+  throw Error(std::string("cannot rename the finished ") + what + " into place: " + why, target.string());
+}
+
 void check_frames(const std::vector<PreviewImage>& frames, const std::string& path) {
   if (frames.empty()) throw Error("the clip has no frames", path);
   for (const auto& f : frames)
@@ -77,11 +87,7 @@ void write_mp4(const fs::path& target, const std::vector<PreviewImage>& frames, 
     fs::remove(tmp, ec);
     throw;
   }
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw Error("cannot rename the finished MP4 into place: " + ec.message(), target.string());
-  }
+  move_into_place(tmp, target, "MP4");
 #endif
 }
 
@@ -191,11 +197,7 @@ void write_gif(const fs::path& target, const std::vector<PreviewImage>& frames, 
     fs::remove(tmp, ec);
     throw;
   }
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw Error("cannot rename the finished GIF into place: " + ec.message(), target.string());
-  }
+  move_into_place(tmp, target, "GIF");
 #endif
 }
 
