@@ -47,7 +47,11 @@ class WebModelCommands final : public CommandGroup {
     generate_->add_option("--seed", g.seed, "64-bit seed (start of each web)");
     generate_->add_option("--count", g.count, "number of webs");
     cond_scale_opt_ = generate_->add_option("--cond-scale", g.cond_scale, "classifier-free guidance (1: off; default: the model's)");
-    generate_->add_option("--start-noise", g.start_noise, "variety: noise on the first node (0: deterministic)");
+    noise_opt_ = generate_->add_option("--start-noise", g.start_noise,
+                                       "variety: noise on the first node (0: deterministic; default: the model's)");
+    candidates_opt_ = generate_->add_option("--candidates", g.candidates,
+                          "best of N: try N seeded starts per web, keep the one whose measured properties are "
+                          "closest to the targets (default: the model's)");
     threshold_opt_ = generate_->add_option("--threshold", g.threshold, "adjacency value that makes a thread (default: the model's)");
     generate_->add_option("--decode", g.decode, "threshold (the paper's) or count (each row keeps its expected number)");
     generate_->add_option("--sampling", g.sampling, "mean (the paper's, deterministic) or sample (draw each row)");
@@ -65,6 +69,7 @@ class WebModelCommands final : public CommandGroup {
     eval_->add_option("--data-seed", e.data_seed, "synthetic: seed of the held-out samples (≠ the training seed)");
     eval_->add_option("--cond-scale", e.cond_scale, "classifier-free guidance");
     eval_->add_option("--start-noise", e.start_noise, "noise on the first node");
+    eval_->add_option("--candidates", e.candidates, "best of N tries per target (as generate)");
     eval_->add_option("--sampling", e.sampling, "mean or sample (as generate)");
     eval_->add_option("--decode", e.decode, "threshold or count (as generate)");
     eval_->add_option("--threshold", e.threshold, "adjacency value that makes a thread");
@@ -112,6 +117,8 @@ class WebModelCommands final : public CommandGroup {
       const auto info = web::read_web_model_info(req.model);
       if (!cond_scale_opt_->count()) req.cond_scale = info.cond_scale;
       if (!threshold_opt_->count()) req.threshold = info.threshold;
+      if (!noise_opt_->count()) req.start_noise = info.start_noise;
+      if (!candidates_opt_->count()) req.candidates = info.candidates;
     }
     req.threads = ctx.threads;
     const auto res = web::generate_webs(req, ctx.sink, ctx.cancel);
@@ -144,7 +151,7 @@ class WebModelCommands final : public CommandGroup {
   }
 
   CLI::App *train_ = nullptr, *generate_ = nullptr, *eval_ = nullptr;
-  CLI::Option *cond_scale_opt_ = nullptr, *threshold_opt_ = nullptr;
+  CLI::Option *cond_scale_opt_ = nullptr, *threshold_opt_ = nullptr, *noise_opt_ = nullptr, *candidates_opt_ = nullptr;
   web::WebTrainRequest train_req_;
   std::string config_file_;
   web::WebGenerateRequest gen_req_;

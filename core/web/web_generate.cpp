@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 
 #include "common/atomic_file.h"
 #include "common/rng.h"
@@ -23,15 +24,24 @@ using clock_type = std::chrono::steady_clock;
 
 Json properties_json(const Properties& p) { return Json(std::vector<double>(p.begin(), p.end())); }
 
-// The deterministic first row for `cond`, then one start per web: that row with its xyz moved by seeded noise.
-// Web k's start depends only on (seed, k), so web k is the same whatever `count` is.
-torch::Tensor starts(GraphTransformerImpl& net, const torch::Tensor& cond1, double cond_scale, double noise,
-                     std::uint64_t seed, int first, int n) {
-  auto row0 = net.generate(cond1, cond_scale, 1, torch::Tensor()).select(1, 0);  // [1, pred_dim]
-  auto rows = row0.repeat({n, 1});
-  for (int k = 0; k < n; ++k) {
-    auto gen = cpu_generator(Rng::derive(seed, std::uint64_t(first + k)));
-    rows[k].slice(0, 0, 3).add_(torch::randn({3}, gen) * noise);
+// Which random stream a try uses: try 0 of web g is stream g (so a web is the same whatever `count` or
+// `candidates` is); further tries of web g get streams of their own.
+std::uint64_t stream_of(int web, int try_index) {
+  return try_index == 0 ? std::uint64_t(web) : Rng::derive(0x54525900ull + std::uint64_t(try_index), std::uint64_t(web));
+}
+
+// The deterministic first row for each condition row, then its xyz moved by seeded noise from the row's stream.
+torch::Tensor starts(GraphTransformerImpl& net, const torch::Tensor& cond, double cond_scale, double noise,
+                     std::uint64_t seed, const std::vector<std::uint64_t>& streams) {
+  // Each condition's first row on its own (batch of 1): a batched matmul may differ in the last bits, and a web's
+  // start must not depend on what it was batched with.
+  std::vector<torch::Tensor> firsts;
+  for (int64_t k = 0; k < cond.size(0); ++k)
+    firsts.push_back(net.generate(cond.slice(0, k, k + 1), cond_scale, 1, torch::Tensor()).select(1, 0));
+  auto rows = torch::cat(firsts);  // [n, pred_dim]
+  for (std::size_t k = 0; k < streams.size(); ++k) {
+    auto gen = cpu_generator(Rng::derive(seed, streams[k]));
+    rows[int64_t(k)].slice(0, 0, 3).add_(torch::randn({3}, gen) * noise);
   }
   return rows.unsqueeze(1);  // [n, 1, pred_dim]
 }
@@ -39,7 +49,7 @@ torch::Tensor starts(GraphTransformerImpl& net, const torch::Tensor& cond1, doub
 // The "sample" decoding: web `first + k`'s row t draws from its own stream, so a web does not depend on how many
 // were generated with it.
 GraphTransformerImpl::Hooks sampling_hooks(const WebModel& m, const std::string& sampling, double temperature,
-                                           double floor, std::uint64_t seed, int first) {
+                                           double floor, std::uint64_t seed, std::vector<std::uint64_t> streams) {
   GraphTransformerImpl::Hooks hooks;
   if (sampling == "mean") return hooks;
   if (sampling != "sample") throw Error("sampling must be \"mean\" or \"sample\", not \"" + sampling + "\"", kWhere);
@@ -47,9 +57,9 @@ GraphTransformerImpl::Hooks sampling_hooks(const WebModel& m, const std::string&
   auto spread = torch::zeros({3});
   if (std_json.is_array() && std_json.size() == 3)
     for (int c = 0; c < 3; ++c) spread[c] = std_json[std::size_t(c)].get<double>() * temperature;
-  hooks.sample = [spread, floor, seed, first](torch::Tensor& row, int t) {
+  hooks.sample = [spread, floor, seed, streams](torch::Tensor& row, int t) {
     for (int64_t k = 0; k < row.size(0); ++k) {
-      auto gen = cpu_generator(Rng::derive(Rng::derive(seed, std::uint64_t(first + k)), 0x524f5700ull + std::uint64_t(t)));
+      auto gen = cpu_generator(Rng::derive(Rng::derive(seed, streams[std::size_t(k)]), 0x524f5700ull + std::uint64_t(t)));
       auto r = row[k];
       r.slice(0, 0, 3).add_(torch::randn({3}, gen) * spread);
       auto p = r.slice(0, 3).clamp(0, 1);
@@ -77,13 +87,69 @@ torch::Tensor scaled_condition(const WebModel& m, const Properties& targets) {
   return c;
 }
 
+// Distance of a web's measured properties from the targets, in the model's normalised units (all 7 weigh alike).
+double target_distance(const WebModel& m, const Properties& targets, const Properties& measured) {
+  double d = 0;
+  for (int k = 0; k < kNumProperties; ++k) {
+    const double e = m.norm.scale_y(k, measured[std::size_t(k)]) - m.norm.scale_y(k, targets[std::size_t(k)]);
+    d += e * e;
+  }
+  return d;
+}
+
+// The settings of one batched decoding shared by the generate and eval jobs.
+struct TryOptions {
+  double cond_scale, start_noise, temperature, floor;
+  std::string sampling;
+  DecodeOptions decode;
+  std::uint64_t seed;
+  int candidates;
+};
+
+// Webs `first` … `first + targets.size() − 1`, each the best of `opt.candidates` tries (all tries in one batch).
+// `on_row` reports rows and may stop the decoding (returns false).
+std::vector<GeneratedWeb> generate_best(WebModel& model, const std::vector<Properties>& targets, int first,
+                                        const TryOptions& opt, std::function<bool(int, int)> on_row) {
+  auto& net = *model.net;
+  const int m = static_cast<int>(targets.size()), K = opt.candidates;
+  std::vector<std::uint64_t> streams;
+  std::vector<torch::Tensor> conds;
+  for (int i = 0; i < m; ++i) {
+    const auto c = scaled_condition(model, targets[std::size_t(i)]);
+    for (int t = 0; t < K; ++t) {
+      conds.push_back(c);
+      streams.push_back(stream_of(first + i, t));
+    }
+  }
+  const auto cond = torch::cat(conds);
+  const auto prefix = starts(net, cond, opt.cond_scale, opt.start_noise, opt.seed, streams);
+  auto hooks = sampling_hooks(model, opt.sampling, opt.temperature, opt.floor, opt.seed, streams);
+  hooks.on_row = std::move(on_row);
+  auto rows = net.generate(cond, opt.cond_scale, model.config.max_length, prefix, hooks);
+  std::vector<GeneratedWeb> best;
+  for (int i = 0; i < m; ++i) {
+    GeneratedWeb chosen;
+    double chosen_distance = 0;
+    for (int t = 0; t < K; ++t) {
+      auto w = measure(rows[i * K + t], model, opt.decode);
+      const double d = target_distance(model, targets[std::size_t(i)], w.measured);
+      if (t == 0 || d < chosen_distance) {
+        chosen = std::move(w);
+        chosen_distance = d;
+      }
+    }
+    best.push_back(std::move(chosen));
+  }
+  return best;
+}
+
 }  // namespace
 
 Json WebGenerateRequest::to_json() const {
   return {{"model", model}, {"targets", properties_json(targets)}, {"seed", seed}, {"count", count},
           {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"threshold", threshold},
           {"decode", decode}, {"sampling", sampling}, {"temperature", temperature}, {"floor", floor},
-          {"symmetric", symmetric}, {"degree_cap", degree_cap}, {"threads", threads}};
+          {"candidates", candidates}, {"symmetric", symmetric}, {"degree_cap", degree_cap}, {"threads", threads}};
 }
 
 WebGenerateRequest WebGenerateRequest::from_json(const Json& j) {
@@ -92,6 +158,7 @@ WebGenerateRequest WebGenerateRequest::from_json(const Json& j) {
   WEFT_FIELD(model); WEFT_FIELD(seed); WEFT_FIELD(count); WEFT_FIELD(cond_scale); WEFT_FIELD(start_noise);
   WEFT_FIELD(threshold); WEFT_FIELD(symmetric); WEFT_FIELD(degree_cap); WEFT_FIELD(threads);
   WEFT_FIELD(sampling); WEFT_FIELD(temperature); WEFT_FIELD(floor); WEFT_FIELD(decode);
+  WEFT_FIELD(candidates);
 #undef WEFT_FIELD
   const auto t = json_get<std::vector<double>>(j, "targets", {}, kWhere);
   if (t.size() != kNumProperties) throw Error("\"targets\" must hold the 7 property values", kWhere);
@@ -113,6 +180,10 @@ void WebGenerateRequest::validate() const {
   if (decode != "threshold" && decode != "count") throw Error("decode must be \"threshold\" or \"count\"", kWhere);
   if (!(temperature >= 0 && temperature <= 10) || !(floor >= 0 && floor < 1))
     throw Error("temperature must be in [0, 10] and floor in [0, 1)", kWhere);
+  if (candidates < 1 || candidates > 256) throw Error("candidates must be between 1 and 256", kWhere);
+  if (candidates > 1 && start_noise == 0 && sampling == "mean")
+    throw Error("candidates > 1 needs variety: a start noise above 0 or sampling \"sample\" (otherwise every try "
+                "is the same web)", kWhere);
   if (degree_cap < 1 || degree_cap > 64) throw Error("degree_cap must be between 1 and 64", kWhere);
   if (threads < 1 || threads > 1024) throw Error("threads must be between 1 and 1024", kWhere);
 }
@@ -143,6 +214,8 @@ WebModelInfo read_web_model_info(const std::string& json_path) {
   const Json rec = j.value("recommended", Json::object());
   info.cond_scale = json_get<double>(rec, "cond_scale", info.cond_scale, json_path + ", recommended");
   info.threshold = json_get<double>(rec, "threshold", info.threshold, json_path + ", recommended");
+  info.start_noise = json_get<double>(rec, "start_noise", info.start_noise, json_path + ", recommended");
+  info.candidates = json_get<int>(rec, "candidates", info.candidates, json_path + ", recommended");
   return info;
 }
 
@@ -167,26 +240,24 @@ WebGenerateResult generate_webs(const WebGenerateRequest& req, ProgressSink& sin
   torch::NoGradGuard no_grad;
   sink.progress(0, "loading the model");
   const auto model = load_web_model(req.model);
-  auto& net = *model->net;
-  const int L = model->config.max_length;
-  const auto cond1 = scaled_condition(*model, req.targets);
-  const DecodeOptions opt{req.decode, req.threshold, req.symmetric, req.degree_cap};
+  const TryOptions opt{req.cond_scale, req.start_noise, req.temperature, req.floor, req.sampling,
+                       DecodeOptions{req.decode, req.threshold, req.symmetric, req.degree_cap}, req.seed,
+                       req.candidates};
   WebGenerateResult res;
   res.request = req;
-  for (int first = 0; first < req.count; first += kChunk) {
-    const int n = std::min(kChunk, req.count - first);
-    auto prefix = starts(net, cond1, req.cond_scale, req.start_noise, req.seed, first, n);
-    auto hooks = sampling_hooks(*model, req.sampling, req.temperature, req.floor, req.seed, first);
-    hooks.on_row = [&](int done, int total) {
+  const int per_batch = std::max(1, kChunk / req.candidates);  // webs decoded together
+  for (int first = 0; first < req.count; first += per_batch) {
+    const int n = std::min(per_batch, req.count - first);
+    auto on_row = [&](int done, int total) {
       if (done % 4 == 0 || done == total)
         sink.progress((double(first) + double(n) * done / total) / req.count,
                       "web " + std::to_string(first + 1) + "/" + std::to_string(req.count) + ", row " +
                           std::to_string(done) + "/" + std::to_string(total));
       return !cancel.stop_now();
     };
-    auto rows = net.generate(cond1.repeat({n, 1}), req.cond_scale, L, prefix, hooks);
+    auto webs = generate_best(*model, std::vector<Properties>(std::size_t(n), req.targets), first, opt, on_row);
     if (cancel.stop_now()) throw Cancelled();
-    for (int k = 0; k < n; ++k) res.webs.push_back(measure(rows[k], *model, opt));
+    for (auto& w : webs) res.webs.push_back(std::move(w));
     if (cancel.stop_after_current()) break;
   }
   res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
@@ -199,8 +270,8 @@ WebGenerateResult generate_webs(const WebGenerateRequest& req, ProgressSink& sin
 Json WebEvalRequest::to_json() const {
   return {{"model", model}, {"data", data}, {"count", count}, {"data_seed", data_seed}, {"seed", seed},
           {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"sampling", sampling}, {"decode", decode},
-          {"threshold", threshold},
-          {"temperature", temperature}, {"floor", floor}, {"threads", threads}};
+          {"threshold", threshold}, {"temperature", temperature}, {"floor", floor}, {"candidates", candidates},
+          {"threads", threads}};
 }
 
 Json WebEvalResult::to_json() const {
@@ -216,13 +287,22 @@ Json WebEvalResult::to_json() const {
   j["isolated_nodes_per_web"] = isolated_per_web;
   j["capped_entries_per_web"] = capped_per_web;
   j["ms_per_web"] = ms_per_web;
+  Json pairs = Json::array();
+  for (std::size_t i = 0; i < targets.size() && i < measured.size(); ++i)
+    pairs.push_back({{"target", properties_json(targets[i])}, {"measured", properties_json(measured[i])}});
+  j["per_sample"] = pairs;
   return j;
 }
 
 std::string WebEvalResult::table() const {
   std::string out;
   char line[200];
-  std::snprintf(line, sizeof line, "%d held-out targets, one web each (cond scale %.2g)\n", samples, request.cond_scale);
+  if (request.candidates > 1)
+    std::snprintf(line, sizeof line, "%d held-out targets, one web each, best of %d tries (cond scale %.2g)\n",
+                  samples, request.candidates, request.cond_scale);
+  else
+    std::snprintf(line, sizeof line, "%d held-out targets, one web each (cond scale %.2g)\n", samples,
+                  request.cond_scale);
   out += line;
   std::snprintf(line, sizeof line, "%-18s %8s %10s\n", "property", "R²", "MAE");
   out += line;
@@ -241,10 +321,12 @@ std::string WebEvalResult::table() const {
 
 WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, const CancelToken& cancel) {
   if (req.count < 2) throw Error("count must be at least 2 (R² needs variance)", "web eval request");
+  if (req.candidates < 1 || req.candidates > 256) throw Error("candidates must be between 1 and 256", "web eval request");
+  if (req.candidates > 1 && req.start_noise == 0 && req.sampling == "mean")
+    throw Error("candidates > 1 needs a start noise above 0 or sampling \"sample\"", "web eval request");
   ThreadScope thread_scope(req.threads);
   torch::NoGradGuard no_grad;
   const auto model = load_web_model(req.model);
-  auto& net = *model->net;
   const int L = model->config.max_length;
   WebDataset data;
   if (req.data == "synthetic") {
@@ -256,31 +338,20 @@ WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, 
   }
   const int n = static_cast<int>(std::min<std::size_t>(data.size(), static_cast<std::size_t>(req.count)));
   if (n < 2) throw Error("fewer than 2 samples to evaluate on", req.data);
-  DecodeOptions opt;
-  opt.rule = req.decode;
-  opt.threshold = req.threshold;
+  const TryOptions opt{req.cond_scale, req.start_noise, req.temperature, req.floor, req.sampling,
+                       DecodeOptions{req.decode, req.threshold, false, kMaxNeighbors}, req.seed, req.candidates};
   std::vector<Properties> measured;
   WebEvalResult res;
   res.request = req;
   const auto t0 = clock_type::now();
-  for (int first = 0; first < n; first += kChunk) {
+  const int per_batch = std::max(1, kChunk / req.candidates);
+  for (int first = 0; first < n; first += per_batch) {
     if (cancel.stop_now()) throw Cancelled();
-    const int m = std::min(kChunk, n - first);
-    auto cond = torch::zeros({m, kNumProperties});
-    for (int i = 0; i < m; ++i)
-      for (int k = 0; k < kNumProperties; ++k)
-        cond[i][k] = model->norm.scale_y(k, data.y[static_cast<std::size_t>(first + i)][static_cast<std::size_t>(k)]);
-    torch::Tensor prefix;
-    if (req.start_noise > 0) {
-      std::vector<torch::Tensor> s;
-      for (int i = 0; i < m; ++i)
-        s.push_back(starts(net, cond.slice(0, i, i + 1), req.cond_scale, req.start_noise, req.seed, first + i, 1));
-      prefix = torch::cat(s);
-    }
-    auto rows = net.generate(cond, req.cond_scale, L, prefix,
-                             sampling_hooks(*model, req.sampling, req.temperature, req.floor, req.seed, first));
-    for (int i = 0; i < m; ++i) {
-      auto w = measure(rows[i], *model, opt);
+    const int m = std::min(per_batch, n - first);
+    std::vector<Properties> targets(data.y.begin() + first, data.y.begin() + first + m);
+    auto webs = generate_best(*model, targets, first, opt, [&](int, int) { return !cancel.stop_now(); });
+    if (cancel.stop_now()) throw Cancelled();
+    for (const auto& w : webs) {
       measured.push_back(w.measured);
       res.connected_fraction += w.connected;
       res.isolated_per_web += w.isolated_nodes;
@@ -317,6 +388,8 @@ WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, 
     res.mae[k] = abs_sum / n;
   }
   res.pooled_r2 = pooled_tot > 0 ? 1 - pooled_res / pooled_tot : 0;
+  res.targets.assign(data.y.begin(), data.y.begin() + n);
+  res.measured = std::move(measured);
   return res;
 }
 

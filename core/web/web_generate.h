@@ -33,6 +33,9 @@ struct WebGenerateRequest {
   std::string sampling = "mean";
   double temperature = 1.0;
   double floor = 0.1;
+  // Generate-and-select: each returned web is the best of `candidates` tries (different seeded starts), the one
+  // whose re-measured properties lie closest to the targets (normalised units). 1 = the paper's single try.
+  int candidates = 1;
   bool symmetric = false;            // the paper's enforce_symmetry
   int degree_cap = 5;
   int threads = 1;
@@ -67,6 +70,8 @@ struct WebModelInfo {
   // The decoding the model card measured its figures with (model.json "recommended"); the paper's values if absent.
   double cond_scale = 3.0;
   double threshold = 0.25;
+  double start_noise = 0.1;
+  int candidates = 1;
 };
 WebModelInfo read_web_model_info(const std::string& json_path);
 
@@ -88,6 +93,7 @@ struct WebEvalRequest {
   double threshold = 0.25;
   double temperature = 1.0;
   double floor = 0.1;
+  int candidates = 1;                // as WebGenerateRequest
   int threads = 1;
   Json to_json() const;
 };
@@ -99,6 +105,7 @@ struct WebEvalResult {
   Properties r2{}, mae{};            // per property; MAE in the data's units
   double connected_fraction = 0, isolated_per_web = 0, capped_per_web = 0;
   double ms_per_web = 0;
+  std::vector<Properties> targets, measured;  // per sample, data units (parity plots)
   Json to_json() const;
   std::string table() const;         // human-readable, one line per property
 };

@@ -147,6 +147,44 @@ class TestWebModel : public QObject {
     QCOMPARE(j["edges"].size(), a.webs[1].graph.edges.size());
   }
 
+  // Best of N: try 0 of web k is the web a single try gives, so the chosen web is never farther from the
+  // targets than that one, and some of the 6 webs must improve on it (the tries differ).
+  void bestOfTriesIsClosestToTheTargets() {
+    WebGenerateRequest req;
+    req.model = model_json_;
+    req.targets = {10, 0.5, -0.5, 0.1, 20, 25, 1.25};
+    req.count = 6;
+    req.seed = 7;
+    req.start_noise = 0.5;
+    CancelToken cancel;
+    NullSink sink;
+    const auto single = generate_webs(req, sink, cancel);
+    auto best_req = req;
+    best_req.candidates = 4;
+    const auto best = generate_webs(best_req, sink, cancel);
+    QCOMPARE(best.webs.size(), std::size_t(6));
+    const auto model = read_web_model_info(model_json_);
+    auto distance = [&](const Properties& p) {
+      double d = 0;
+      for (int k = 0; k < kNumProperties; ++k) {
+        const double span = model.y_max[std::size_t(k)] - model.y_min[std::size_t(k)];
+        const double e = 2 * (p[std::size_t(k)] - req.targets[std::size_t(k)]) / span;
+        d += e * e;
+      }
+      return d;
+    };
+    int improved = 0;
+    for (std::size_t k = 0; k < 6; ++k) {
+      QVERIFY(distance(best.webs[k].measured) <= distance(single.webs[k].measured) + 1e-6);
+      improved += distance(best.webs[k].measured) < distance(single.webs[k].measured) - 1e-6;
+    }
+    QVERIFY(improved > 0);
+    // The request round-trips with its candidates; tries without variety are refused.
+    QCOMPARE(WebGenerateRequest::from_json(best.to_json()["weft"]["request"]).candidates, 4);
+    best_req.start_noise = 0;
+    EXPECT_ERROR(generate_webs(best_req, sink, cancel), "variety");
+  }
+
   void cancelNowStopsBetweenRows() {
     WebGenerateRequest req;
     req.model = model_json_;

@@ -83,6 +83,12 @@ WebGeneratorBox::WebGeneratorBox(QWidget* parent) : QGroupBox(tr("Generate from 
   noise_->setValue(0.1);
   noise_->setToolTip(tr("Variety: how far the seed moves the first node (0 = the one deterministic web)"));
   form->addRow(tr("Start noise"), noise_);
+  tries_ = new QSpinBox;
+  tries_->setRange(1, 64);
+  tries_->setValue(1);
+  tries_->setToolTip(tr("Best of N: decode N webs from different starts and keep the one whose measured properties "
+                        "are closest to the targets (N times the time; needs start noise above 0)"));
+  form->addRow(tr("Tries per web"), tries_);
   decoding_ = new QComboBox;
   decoding_->addItem(tr("predicted mean (paper)"), QStringLiteral("mean"));
   decoding_->addItem(tr("sampled"), QStringLiteral("sample"));
@@ -135,6 +141,8 @@ bool WebGeneratorBox::setModel(const QString& jsonPath, QString* error) {
     }
     for (int k = 0; k < web::kNumProperties; ++k) updateLabel(k);
     guidance_->setValue(info_.cond_scale);
+    noise_->setValue(info_.start_noise);
+    tries_->setValue(info_.candidates);
     generate_->setEnabled(true);
     QSettings().setValue(kModelKey, modelPath_);
     return true;
@@ -192,6 +200,7 @@ web::WebGenerateRequest WebGeneratorBox::request() const {
   r.seed = std::uint64_t(seed_->value());
   r.cond_scale = guidance_->value();
   r.start_noise = noise_->value();
+  r.candidates = tries_->value();
   r.sampling = decoding_->currentData().toString().toStdString();
   r.threshold = info_.threshold;
   return r;

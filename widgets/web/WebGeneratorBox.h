@@ -58,6 +58,7 @@ class WebGeneratorBox : public QGroupBox {
   QSpinBox* seed_;
   QDoubleSpinBox* guidance_;
   QDoubleSpinBox* noise_;
+  QSpinBox* tries_;
   QComboBox* decoding_;
   QPushButton* generate_;
   QPushButton* likeShown_;
