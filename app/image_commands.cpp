@@ -48,7 +48,7 @@ class ImageCommands final : public CommandGroup {
 
     train_ = image->add_subcommand("train", "train a tokenizer and a VAR transformer into a model folder");
     auto& t = train_req_;
-    train_->add_option("--data", t.data, "fashion-mnist, or a folder of pictures (sub-folders = classes)");
+    train_->add_option("--data", t.data, "fashion-mnist, noto-emoji, or a folder of pictures (sub-folders = classes)");
     train_->add_option("-o,--out", t.out, "model folder (model.json, weights, checkpoints, loss logs)")->required();
     train_->add_option("--stage", t.stage, "all | tokenizer | transformer");
     train_->add_option("--config", config_file_, "model config JSON (default: the tiny 32 px config)");
@@ -69,7 +69,7 @@ class ImageCommands final : public CommandGroup {
 
     classifier_ = image->add_subcommand("classifier", "train the small judging classifier that `image eval` uses");
     auto& k = classifier_req_;
-    classifier_->add_option("--data", k.data, "fashion-mnist, or a folder of pictures (sub-folders = classes)");
+    classifier_->add_option("--data", k.data, "fashion-mnist, noto-emoji, or a folder of pictures (sub-folders = classes)");
     classifier_->add_option("-o,--out", k.out, "classifier .safetensors (usually next to the model.json)")->required();
     classifier_->add_option("--size", k.size, "picture size in px (the model's)");
     classifier_->add_option("--epochs", k.epochs, "training epochs");
@@ -79,7 +79,7 @@ class ImageCommands final : public CommandGroup {
     auto& e = eval_req_;
     eval_->add_option("--model", e.model, "model JSON")->required();
     eval_->add_option("--classifier", e.classifier, "classifier file (default: classifier.safetensors next to the model)");
-    eval_->add_option("--reference", e.reference, "held-out real pictures (fashion-mnist:test or a folder)");
+    eval_->add_option("--reference", e.reference, "held-out real pictures (fashion-mnist:test, noto-emoji:test or a folder)");
     eval_->add_option("--reference-limit", e.reference_limit, "use at most this many reference pictures (0: all)");
     eval_->add_option("--train-data", e.train_data, "training pictures for the reference distances (\"\" to skip)");
     eval_->add_option("--per-class", e.per_class, "generated pictures per class");

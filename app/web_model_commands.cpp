@@ -25,6 +25,9 @@ class WebModelCommands final : public CommandGroup {
     train_->add_option("--data", t.data, "synthetic (the embedded generator) or a data set (.safetensors / the paper's .pt)");
     train_->add_option("--count", t.count, "synthetic: number of samples");
     train_->add_option("--data-seed", t.data_seed, "synthetic: 64-bit seed of the samples");
+    train_->add_option("--layout", t.layout,
+                       "synthetic: sample order, canonical (counterclockwise BFS, turned so node 2 is on +x) or "
+                       "growth (plain BFS)");
     train_->add_option("--val-fraction", t.val_fraction, "share of samples held out for validation");
     train_->add_option("-o,--out", t.out, "model folder (model.json, weights, checkpoint, loss log)")->required();
     train_->add_option("--config", config_file_, "transformer config JSON (default: dim 128, 4 layers, 4 heads)");

@@ -24,6 +24,8 @@ packages=(
   clang libclang-rt-14-dev
   # image training data: Fashion-MNIST (MIT/Expat, Zalando Research) in /usr/share/datasets/fashion-mnist
   dataset-fashion-mnist
+  # image training data: Noto Color Emoji (SIL OFL 1.1), rendered with FreeType
+  fonts-noto-color-emoji libfreetype-dev
   # side-by-side benchmarks against the papers' official Python code
   python3-torch
   # printable web meshes: OpenVDB (SDF → watertight mesh; its headers need Boost and TBB), lib3mf (3MF export);

@@ -333,6 +333,12 @@ class TestImageTrainDialog : public QObject {
     QCOMPARE(d->dataSource(), QString("fashion-mnist"));
     QVERIFY(!d->scanText().isEmpty());
     QVERIFY(!d->busy());
+    // The emoji source: selectable, named, and (with the font installed) ready to train.
+    d->useEmoji();
+    QCOMPARE(d->dataSource(), QString("noto-emoji"));
+    QVERIFY2(d->scanText().contains("10 themes") || d->scanText().contains("fonts-noto-color-emoji"),
+             qPrintable(d->scanText()));
+    if (QFileInfo::exists("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")) QVERIFY(d->trainButton()->isEnabled());
   }
 };
 

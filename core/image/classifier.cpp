@@ -109,8 +109,8 @@ ClassifierTrainResult train_classifier(const ClassifierTrainRequest& req, Progre
   sink.progress(0, req.frames > 0 ? "loading clips" : "loading pictures");
   ImageSet all = load_set(req, req.data, req.limit);
   ImageSet train = all, test;
-  if (req.data.rfind("fashion-mnist", 0) == 0 || req.data.rfind("moving-shapes", 0) == 0) {
-    test = load_set(req, req.data.substr(0, req.data.find(':')) + ":test", 0);
+  if (is_builtin_source(req.data)) {
+    test = load_set(req, builtin_test_split(req.data), 0);
   } else {  // a folder: hold out a seeded tenth
     auto order = torch::randperm(all.count(), cpu_generator(Rng::derive(req.seed, 0x56414cull)));
     const int64_t n_test = std::max<int64_t>(1, all.count() / 10);

@@ -1,5 +1,7 @@
 #include "image/image_data.h"
 
+#include "image/emoji_data.h"
+
 #include <torch/torch.h>
 #include <zlib.h>
 
@@ -233,6 +235,8 @@ ImageSet load_image_set(const ImageDataSpec& spec) {
   if (spec.source == "moving-shapes-frames" || spec.source == "moving-shapes-frames:train" ||
       spec.source == "moving-shapes-frames:test")
     return moving_shapes_frames(spec.source == "moving-shapes-frames:test", spec.limit, spec.size, spec.channels, 0);
+  if (spec.source == "noto-emoji" || spec.source == "noto-emoji:train" || spec.source == "noto-emoji:test")
+    return noto_emoji_pictures(spec.source == "noto-emoji:test", spec.limit, spec.size, spec.channels);
   return load_folder(spec);
 }
 
@@ -248,6 +252,13 @@ void keep_used_classes(ImageSet& set, const std::vector<std::string>& names, std
   for (auto& l : labels) l = remap[size_t(l)];
   set.labels = torch::tensor(labels, torch::kLong);
 }
+
+bool is_builtin_source(const std::string& source) {
+  const std::string base = source.substr(0, source.find(':'));
+  return base == "fashion-mnist" || base == "moving-shapes" || base == "moving-shapes-frames" || base == "noto-emoji";
+}
+
+std::string builtin_test_split(const std::string& source) { return source.substr(0, source.find(':')) + ":test"; }
 
 at::Tensor to_unit_range(const at::Tensor& images_u8) { return images_u8.to(torch::kFloat).div(127.5).sub(1.0); }
 

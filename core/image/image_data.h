@@ -4,6 +4,7 @@
 //   "fashion-mnist" / "fashion-mnist:test"  Debian's dataset-fashion-mnist (IDX files, 28×28 grey, 10 classes),
 //                                           padded to the model size (black border, as the data's background)
 //   "moving-shapes-frames[:test]"           single frames of the synthetic clips (clip_data.h), 12 classes
+//   "noto-emoji[:test]"                     Noto Color Emoji by theme, 10 classes (emoji_data.h)
 //   a folder                                sub-folders are classes (files directly inside form one class);
 //                                           pictures are centre-cropped to a square and resized; files that do not
 //                                           decode are reported in `skipped` and left out, never fatal
@@ -38,6 +39,11 @@ const std::vector<std::string>& fashion_mnist_classes();
 
 // Throws weft::Error (naming the file) for missing or malformed data, or a folder without any usable picture.
 ImageSet load_image_set(const ImageDataSpec& spec);
+
+// A built-in source ("fashion-mnist", "moving-shapes…", "noto-emoji", with or without a ":split" suffix) has its
+// own held-out split, named builtin_test_split(source); a folder has none (callers hold out a seeded share).
+bool is_builtin_source(const std::string& source);
+std::string builtin_test_split(const std::string& source);
 
 // Folder loaders: keeps only the classes that kept at least one item, renumbered densely in the order of `names`,
 // and sets set.class_names and set.labels from the per-item labels (indices into `names`).

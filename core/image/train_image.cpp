@@ -33,9 +33,8 @@ ImageSet load_training_set(const ModelConfig& cfg, const std::string& source, in
 // Held-out pictures: the built-in sources' own test splits; for a folder, a seeded shuffle's last val_count pictures.
 detail::StageData split_data(const ImageTrainRequest& req, const ModelConfig& cfg, ImageSet& train_set) {
   detail::StageData d;
-  const bool builtin = req.data.rfind("fashion-mnist", 0) == 0 || req.data.rfind("moving-shapes", 0) == 0;
-  if (builtin) {
-    const std::string test = req.data.substr(0, req.data.find(':')) + ":test";
+  if (is_builtin_source(req.data)) {
+    const std::string test = builtin_test_split(req.data);
     const ImageSet val = load_training_set(cfg, test, req.val_count, req.seed);
     d.train_images = train_set.images;
     d.train_labels = train_set.labels;

@@ -330,7 +330,9 @@ WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, 
   const int L = model->config.max_length;
   WebDataset data;
   if (req.data == "synthetic") {
-    DatasetParams params = generator_dataset_params(L);
+    // Held-out targets in the layout the model was trained on (models from before the field: "growth").
+    const Json trained = model->training.value("weft", Json::object()).value("request", Json::object());
+    DatasetParams params = generator_dataset_params(L, trained.value("layout", std::string("growth")));
     params.count = req.count;
     data = make_dataset(synthetic_samples(params, req.data_seed));
   } else {

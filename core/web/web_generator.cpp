@@ -253,6 +253,42 @@ WebGraph bfs_sample(const WebGraph& g, int start, int size) {
   return induced_subgraph(g, order);
 }
 
+WebGraph bfs_sample_ccw(const WebGraph& g, int start, int size) {
+  const int n = static_cast<int>(g.nodes.size());
+  if (start < 0 || start >= n) throw Error("BFS start node " + std::to_string(start) + " does not exist", "web sampling");
+  const auto adj = undirected_adjacency(g);
+  std::vector<char> seen(g.nodes.size(), 0);
+  std::vector<int> order{start}, parent(g.nodes.size(), -1);
+  seen[static_cast<std::size_t>(start)] = 1;
+  constexpr double kTwoPi = 6.283185307179586;
+  for (std::size_t head = 0; head < order.size() && static_cast<int>(order.size()) < size; ++head) {
+    const int u = order[head];
+    const Vec3& pu = g.nodes[std::size_t(u)];
+    double ref = 0;  // angle of the direction back to the parent (+x for the start node)
+    if (parent[std::size_t(u)] >= 0) {
+      const Vec3& pp = g.nodes[std::size_t(parent[std::size_t(u)])];
+      ref = std::atan2(pp.y - pu.y, pp.x - pu.x);
+    }
+    std::vector<std::pair<double, int>> next;
+    for (int w : adj[std::size_t(u)]) {
+      if (seen[std::size_t(w)]) continue;
+      const Vec3& pw = g.nodes[std::size_t(w)];
+      double a = std::atan2(pw.y - pu.y, pw.x - pu.x) - ref;
+      while (a < 0) a += kTwoPi;  // [0, 2π), counterclockwise from the reference direction
+      while (a >= kTwoPi) a -= kTwoPi;
+      next.push_back({a, w});
+    }
+    std::sort(next.begin(), next.end());
+    for (const auto& [angle, w] : next) {
+      if (static_cast<int>(order.size()) >= size) break;
+      seen[std::size_t(w)] = 1;
+      parent[std::size_t(w)] = u;
+      order.push_back(w);
+    }
+  }
+  return induced_subgraph(g, order);
+}
+
 std::vector<WebGraph> synthetic_samples(const DatasetParams& d, std::uint64_t seed) {
   if (d.count < 0) throw Error("sample count must be ≥ 0", "web dataset");
   if (d.min_nodes < 2 || d.max_nodes < d.min_nodes || d.max_nodes > 4096)
@@ -278,7 +314,8 @@ std::vector<WebGraph> synthetic_samples(const DatasetParams& d, std::uint64_t se
     if (static_cast<int>(web.nodes.size()) < d.min_nodes)
       throw Error("could not grow a web of " + std::to_string(d.min_nodes) + " nodes", "web dataset");
     const int start = static_cast<int>(rng.below(web.nodes.size()));
-    WebGraph sample = bfs_sample(web, start, std::min(size, static_cast<int>(web.nodes.size())));
+    const int take = std::min(size, static_cast<int>(web.nodes.size()));
+    WebGraph sample = d.canonical ? bfs_sample_ccw(web, start, take) : bfs_sample(web, start, take);
     if (d.growth_order) {
       // A reciprocal pair becomes one entry; a node still lists at most its ≤ 5 distinct neighbours.
       std::set<Edge> entries;
@@ -289,16 +326,27 @@ std::vector<WebGraph> synthetic_samples(const DatasetParams& d, std::uint64_t se
       const Vec3 root = sample.nodes.front();
       for (Vec3& p : sample.nodes) p = {p.x - root.x, p.y - root.y, p.z - root.z};
     }
+    if (d.canonical && sample.nodes.size() >= 2) {  // turn about z (through the first node) so node 1 is on +x
+      const Vec3 o = sample.nodes[0], q = sample.nodes[1];
+      const double a = -std::atan2(q.y - o.y, q.x - o.x), c = std::cos(a), s = std::sin(a);
+      for (Vec3& p : sample.nodes) {
+        const double x = p.x - o.x, y = p.y - o.y;
+        p = {o.x + c * x - s * y, o.y + s * x + c * y, p.z};
+      }
+    }
     out.push_back(std::move(sample));
   }
   return out;
 }
 
-DatasetParams generator_dataset_params(int max_nodes) {
+DatasetParams generator_dataset_params(int max_nodes, const std::string& layout) {
+  if (layout != "growth" && layout != "canonical")
+    throw Error("unknown sample layout \"" + layout + "\" (growth or canonical)", "web dataset");
   DatasetParams d;
   d.max_nodes = std::min(d.max_nodes, max_nodes);
   d.growth_order = true;
   d.root_at_origin = true;
+  d.canonical = layout == "canonical";
   return d;
 }
 

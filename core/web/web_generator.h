@@ -28,6 +28,10 @@ WebGraph generate_web(const WebParams&, std::uint64_t seed);
 // The paper's inductive sampling: the first `size` nodes reached by breadth-first search from `start`
 // (undirected), renumbered in BFS order, with the edges among them. Connected by construction.
 WebGraph bfs_sample(const WebGraph&, int start, int size);
+// The same nodes in a geometric order: each node's unvisited neighbours are visited counterclockwise (in xy),
+// starting from the direction back to the node it was reached from (the start node: from +x). For a sequence
+// model this makes "where does the next node go" one answer instead of several (see DatasetParams::canonical).
+WebGraph bfs_sample_ccw(const WebGraph&, int start, int size);
 
 struct DatasetParams {
   int count = 1000;
@@ -42,9 +46,15 @@ struct DatasetParams {
   // the sample is translated so its first node sits at (0, 0, 0) (all 7 properties are translation-invariant).
   bool growth_order = false;
   bool root_at_origin = false;
+  // canonical: BFS in counterclockwise order (bfs_sample_ccw) and the sample turned about z so its second node
+  // lies on +x. A model trained on plain BFS order sees the next node's direction as a coin toss among a node's
+  // neighbours, and MSE then predicts their mean — a point next to the parent, i.e. threads far too short.
+  bool canonical = false;
 };
-// What `weft web train` and `weft web eval` use for their synthetic data: the defaults with both layout options on.
-DatasetParams generator_dataset_params(int max_nodes);
+// What `weft web train` and `weft web eval` use for their synthetic data: the defaults with the layout options on.
+// Layout "growth": growth_order + root_at_origin (models trained before the canonical layout); "canonical": also
+// `canonical`. Anything else is an Error.
+DatasetParams generator_dataset_params(int max_nodes, const std::string& layout = "canonical");
 
 // Sample i uses its own stream Rng::derive(seed, i), cycling the three families, so a dataset of N is a prefix
 // of one of N + k with the same seed.

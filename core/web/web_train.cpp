@@ -41,7 +41,7 @@ Normalization robust_xyz_range(Normalization norm, const std::vector<std::vector
 }
 
 Json WebTrainRequest::to_json() const {
-  return {{"data", data}, {"count", count}, {"data_seed", data_seed}, {"val_fraction", val_fraction}, {"out", out},
+  return {{"data", data}, {"count", count}, {"data_seed", data_seed}, {"layout", layout}, {"val_fraction", val_fraction}, {"out", out},
           {"config", config}, {"epochs", epochs}, {"max_steps", max_steps}, {"batch", batch}, {"lr", lr},
           {"warmup_steps", warmup_steps}, {"grad_clip", grad_clip}, {"resume", resume}, {"seed", seed},
           {"threads", threads}};
@@ -52,7 +52,7 @@ WebTrainRequest WebTrainRequest::from_json(const Json& j) {
 #define WEFT_FIELD(name) r.name = json_get(j, #name, r.name, kWhere)
   WEFT_FIELD(data); WEFT_FIELD(count); WEFT_FIELD(data_seed); WEFT_FIELD(val_fraction); WEFT_FIELD(out);
   WEFT_FIELD(epochs); WEFT_FIELD(max_steps); WEFT_FIELD(batch); WEFT_FIELD(lr); WEFT_FIELD(warmup_steps);
-  WEFT_FIELD(grad_clip); WEFT_FIELD(resume); WEFT_FIELD(seed); WEFT_FIELD(threads);
+  WEFT_FIELD(grad_clip); WEFT_FIELD(resume); WEFT_FIELD(seed); WEFT_FIELD(threads); WEFT_FIELD(layout);
 #undef WEFT_FIELD
   if (j.contains("config")) r.config = j.at("config");
   r.validate();
@@ -62,6 +62,7 @@ WebTrainRequest WebTrainRequest::from_json(const Json& j) {
 void WebTrainRequest::validate() const {
   if (out.empty()) throw Error("no output folder given", kWhere);
   if (data.empty()) throw Error("no data given (\"synthetic\" or a dataset file)", kWhere);
+  if (layout != "canonical" && layout != "growth") throw Error("layout must be \"canonical\" or \"growth\"", kWhere);
   if (count < 2 || count > 10'000'000) throw Error("count must be between 2 and 10000000", kWhere);
   if (!(val_fraction > 0 && val_fraction < 0.5)) throw Error("val_fraction must be in (0, 0.5)", kWhere);
   if (epochs < 1 || epochs > 100000) throw Error("epochs must be between 1 and 100000", kWhere);
@@ -99,11 +100,12 @@ WebTrainResult train_web_model(const WebTrainRequest& req, ProgressSink& sink, c
   sink.progress(0, "preparing data");
   WebDataset data;
   if (req.data == "synthetic") {
-    DatasetParams params = generator_dataset_params(model.config.max_length);
+    DatasetParams params = generator_dataset_params(model.config.max_length, req.layout);
     params.count = req.count;
     data = make_dataset(synthetic_samples(params, req.data_seed));
     res.data_description = std::to_string(req.count) + " synthetic orb/sheet/tangle samples (seed " +
-                           std::to_string(req.data_seed) + ", growth order, first node at the origin)";
+                           std::to_string(req.data_seed) + ", growth order, first node at the origin" +
+                           (params.canonical ? ", counterclockwise BFS, second node on +x)" : ")");
   } else {
     data = read_web_dataset(req.data);
     res.data_description = std::to_string(data.size()) + " samples from " + req.data;

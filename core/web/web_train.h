@@ -19,6 +19,9 @@ struct WebTrainRequest {
   std::string data = "synthetic";  // "synthetic" (the embedded orb/sheet/tangle generator) or a dataset file
   int count = 20000;               // synthetic: samples generated (seeded by `data_seed`)
   std::uint64_t data_seed = 1;
+  // synthetic: sample layout for the sequence model (generator_dataset_params): "canonical" (counterclockwise
+  // BFS, turned so the second node is on +x) or "growth" (plain BFS; the first shipped model).
+  std::string layout = "canonical";
   double val_fraction = 0.05;      // the last samples are held out for validation
   std::string out;                 // model folder (created)
   Json config;                     // GraphTransformerConfig JSON; null → the default small config

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/safetensors.h"
 #include "image/classifier.h"
+#include "image/emoji_data.h"
 #include "image/evaluate.h"
 #include "image/generate.h"
 #include "image/image_data.h"
@@ -69,6 +70,26 @@ Json tiny_config() {
   return c.to_json();
 }
 
+}  // namespace
+
+namespace {
+// A contact sheet to look at (WEFT_EMOJI_SHEET=file.png): the first 40 pictures, 10 a row.
+void write_sheet(const ImageSet& set, const std::string& path) {
+  const int n = int(std::min<int64_t>(40, set.count())), s = int(set.images.size(2));
+  PreviewImage sheet;
+  sheet.width = 10 * s;
+  sheet.height = (n + 9) / 10 * s;
+  sheet.pixels.assign(std::size_t(sheet.width * sheet.height * 3), 0);
+  auto px = set.images.accessor<uint8_t, 4>();
+  for (int i = 0; i < n; ++i)
+    for (int y = 0; y < s; ++y)
+      for (int x = 0; x < s; ++x)
+        for (int c = 0; c < 3; ++c)
+          sheet.pixels[std::size_t(((i / 10 * s + y) * sheet.width + i % 10 * s + x) * 3 + c)] =
+              px[i][std::min<int64_t>(c, set.images.size(1) - 1)][y][x];
+  const auto png = encode_png(sheet);
+  write_file_atomic(path, std::string(png.begin(), png.end()));
+}
 }  // namespace
 
 class TestImageTrain : public QObject {
@@ -134,6 +155,40 @@ class TestImageTrain : public QObject {
     QVERIFY(set.images.max().item<int>() > 200);                // and the garments are not
     // The first test picture is an ankle boot (label 9) in the official file.
     QCOMPARE(set.labels[0].item<int64_t>(), int64_t(9));
+  }
+
+  // Noto Color Emoji by theme: 10 classes in turn, colour glyphs on white, the same pictures for the same call,
+  // other arrangements in the test split; a missing or non-colour font is an error naming the file.
+  void notoEmojiLoads() {
+    if (!fs::exists(noto_emoji_font())) QSKIP("fonts-noto-color-emoji is not installed");
+    const ImageSet set = load_image_set({"noto-emoji", 32, 3, 40});
+    QCOMPARE(set.images.sizes().vec(), (std::vector<int64_t>{40, 3, 32, 32}));
+    QCOMPARE(set.class_names.size(), size_t(10));
+    QCOMPARE(set.class_names[2], std::string("animal"));
+    for (int i = 0; i < 40; ++i) QCOMPARE(set.labels[i].item<int64_t>(), int64_t(i % 10));
+    const auto img = set.images.to(torch::kFloat);
+    // Mostly white (the background), but every picture has ink, and most have colour (red ≠ blue somewhere).
+    QVERIFY(img.mean().item<double>() > 150);
+    if (const char* out = std::getenv("WEFT_EMOJI_SHEET")) write_sheet(set, out);
+    const auto ink = (img.amin(1) < 200).flatten(1).any(1);  // not white somewhere
+    QVERIFY(ink.all().item<bool>());
+    const auto colourful = (img.select(1, 0) - img.select(1, 2)).abs().amax({1, 2}) > 40;
+    QVERIFY(colourful.to(torch::kFloat).mean().item<double>() > 0.8);
+    QVERIFY(torch::equal(set.images, load_image_set({"noto-emoji", 32, 3, 40}).images));
+    QVERIFY(!torch::equal(set.images, load_image_set({"noto-emoji:test", 32, 3, 40}).images));
+    QCOMPARE(load_image_set({"noto-emoji:test", 16, 1, 10}).images.sizes().vec(), (std::vector<int64_t>{10, 1, 16, 16}));
+    for (const std::string font : {dir_.filePath("none.ttf").toStdString(),
+                                   std::string("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")}) {
+      if (!fs::exists(font) && font.find("DejaVu") != std::string::npos) continue;
+      qputenv("WEFT_EMOJI_FONT", QByteArray::fromStdString(font));
+      try {
+        load_image_set({"noto-emoji", 32, 3, 10});
+        QFAIL("a missing or non-colour font was accepted");
+      } catch (const Error& e) {
+        QVERIFY2(std::string(e.what()).find(font) != std::string::npos, e.what());
+      }
+    }
+    qunsetenv("WEFT_EMOJI_FONT");
   }
 
   void truncatedFashionFileIsAnError() {

@@ -130,6 +130,33 @@ class TestWebGenerator : public QObject {
     QVERIFY_THROWS_EXCEPTION(weft::Error, bfs_sample(web, -1, 5));
   }
 
+  // Counterclockwise BFS: from node 1 (reached from node 0 on its left), the neighbours come right, straight on,
+  // left — counterclockwise starting from the way back. The start node's neighbours start at +x.
+  void ccw_bfs_order() {
+    WebGraph g;
+    g.nodes = {{0, 0, 0}, {1, 0, 0}, {2, 0, 0}, {1, 1, 0}, {1, -1, 0}, {0, -1, 0}, {0, 1, 0}};
+    g.edges = {{0, 1}, {1, 2}, {1, 3}, {1, 4}, {0, 5}, {0, 6}};
+    const WebGraph s = bfs_sample_ccw(g, 0, 7);
+    auto at = [&](std::size_t i) { return std::pair<double, double>{s.nodes[i].x, s.nodes[i].y}; };
+    QCOMPARE(at(0), (std::pair<double, double>{0, 0}));
+    QCOMPARE(at(1), (std::pair<double, double>{1, 0}));   // angle 0 from +x
+    QCOMPARE(at(2), (std::pair<double, double>{0, 1}));   // 90°
+    QCOMPARE(at(3), (std::pair<double, double>{0, -1}));  // 270°
+    QCOMPARE(at(4), (std::pair<double, double>{1, -1}));  // from node 1: right of the way back first
+    QCOMPARE(at(5), (std::pair<double, double>{2, 0}));
+    QCOMPARE(at(6), (std::pair<double, double>{1, 1}));
+    check_valid(s, "ccw bfs");
+    // The canonical layout: first node at the origin, second on +x, every sample valid and still 8–64 nodes.
+    DatasetParams d = generator_dataset_params(64, "canonical");
+    d.count = 30;
+    for (const WebGraph& w : synthetic_samples(d, 5)) {
+      check_valid(w, "canonical sample");
+      QVERIFY(std::abs(w.nodes[0].x) + std::abs(w.nodes[0].y) + std::abs(w.nodes[0].z) < 1e-12);
+      QVERIFY(w.nodes[1].x > 0 && std::abs(w.nodes[1].y) < 1e-9);
+    }
+    QVERIFY_THROWS_EXCEPTION(weft::Error, generator_dataset_params(64, "spiral"));
+  }
+
   void synthetic_dataset() {
     DatasetParams d;
     d.count = 90;

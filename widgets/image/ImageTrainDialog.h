@@ -56,6 +56,7 @@ class ImageTrainDialog : public QDialog {
   void setOutputRoot(const QString& folder);   // the studio's output folder; models go to <it>/image/models/<name>
   void setDataFolder(const QString& folder);   // a picture folder (scanned on a helper thread)
   void useFashionMnist();
+  void useEmoji();  // the Noto colour emoji source
   // Test and expert hook: JSON fields merged over the request the controls build (e.g. {"config": {…},
   // "warmup_steps": 5}); "" removes it. Shown as the "Custom" preset.
   void setRequestOverride(const QString& json);
@@ -130,6 +131,7 @@ class ImageTrainDialog : public QDialog {
   QLabel* error_;
   QRadioButton* folderRadio_;
   QRadioButton* fashionRadio_;
+  QRadioButton* emojiRadio_;
   QLabel* folderLabel_;
   QPushButton* chooseFolder_;
   QLabel* scan_label_;
