@@ -14,6 +14,7 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QWheelEvent>
 #include <QtTest>
 #include <memory>
 
@@ -222,6 +223,12 @@ class TestWebPanel : public QObject {
     QCOMPARE(box->targets()[4], std::clamp(shownNodes, std::round(box->targets()[4] - box->slider(4)->value()),
                                            std::round(box->targets()[4] - box->slider(4)->value()) + box->slider(4)->maximum()));
     box->slider(4)->setValue(box->slider(4)->maximum() / 2);
+    // A wheel turn over an unfocused target slider scrolls the column; it does not move the target.
+    const int before = box->slider(4)->value();
+    QWheelEvent wheel(QPointF(5, 5), box->slider(4)->mapToGlobal(QPointF(5, 5)), QPoint(), QPoint(0, -120),
+                      Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QCoreApplication::sendEvent(box->slider(4), &wheel);
+    QCOMPARE(box->slider(4)->value(), before);
     box->seedSpin()->setValue(11);
     QVERIFY(box->generateButton()->isEnabled());
     box->generateButton()->click();

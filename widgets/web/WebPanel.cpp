@@ -261,10 +261,11 @@ void WebPanel::buildUi() {
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   scroll->setMinimumWidth(controls->sizeHint().width() + 20);
   controlsScroll_ = scroll;
-  // The wheel over an unfocused spin box or combo scrolls the column instead of changing the value: with live
-  // preview on, a stray wheel turn would otherwise start an assembly the user never asked for.
+  // The wheel over an unfocused spin box, combo or slider scrolls the column instead of changing the value: with
+  // live preview on, a stray wheel turn would otherwise start an assembly the user never asked for, and scrolling
+  // past the target sliders would move them.
   for (QWidget* w : controls->findChildren<QWidget*>())
-    if (qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QComboBox*>(w)) {
+    if (qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QComboBox*>(w) || qobject_cast<QAbstractSlider*>(w)) {
       w->setFocusPolicy(Qt::StrongFocus);
       w->installEventFilter(this);
     }
