@@ -55,6 +55,8 @@ class WebModelCommands final : public CommandGroup {
     candidates_opt_ = generate_->add_option("--candidates", g.candidates,
                           "best of N: try N seeded starts per web, keep the one whose measured properties are "
                           "closest to the targets (default: the model's)");
+    generate_->add_flag("--prefer-connected", g.prefer_connected,
+                        "with --candidates: a try in one piece beats any try in several (a print needs one part)");
     threshold_opt_ = generate_->add_option("--threshold", g.threshold, "adjacency value that makes a thread (default: the model's)");
     generate_->add_option("--decode", g.decode, "threshold (the paper's) or count (each row keeps its expected number)");
     generate_->add_option("--sampling", g.sampling, "mean (the paper's, deterministic) or sample (draw each row)");
@@ -73,6 +75,7 @@ class WebModelCommands final : public CommandGroup {
     eval_->add_option("--cond-scale", e.cond_scale, "classifier-free guidance");
     eval_->add_option("--start-noise", e.start_noise, "noise on the first node");
     eval_->add_option("--candidates", e.candidates, "best of N tries per target (as generate)");
+    eval_->add_flag("--prefer-connected", e.prefer_connected, "as generate");
     eval_->add_option("--sampling", e.sampling, "mean or sample (as generate)");
     eval_->add_option("--decode", e.decode, "threshold or count (as generate)");
     eval_->add_option("--threshold", e.threshold, "adjacency value that makes a thread");

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 
 #include "common/atomic_file.h"
@@ -104,6 +105,7 @@ struct TryOptions {
   DecodeOptions decode;
   std::uint64_t seed;
   int candidates;
+  bool prefer_connected;
 };
 
 // Webs `first` … `first + targets.size() − 1`, each the best of `opt.candidates` tries (all tries in one batch).
@@ -132,7 +134,9 @@ std::vector<GeneratedWeb> generate_best(WebModel& model, const std::vector<Prope
     double chosen_distance = 0;
     for (int t = 0; t < K; ++t) {
       auto w = measure(rows[i * K + t], model, opt.decode);
-      const double d = target_distance(model, targets[std::size_t(i)], w.measured);
+      // prefer_connected: any web in one piece beats every web in pieces (a print needs one part).
+      const double d = target_distance(model, targets[std::size_t(i)], w.measured) +
+                       (opt.prefer_connected && !w.connected ? 1e6 : 0.0);
       if (t == 0 || d < chosen_distance) {
         chosen = std::move(w);
         chosen_distance = d;
@@ -149,7 +153,7 @@ Json WebGenerateRequest::to_json() const {
   return {{"model", model}, {"targets", properties_json(targets)}, {"seed", seed}, {"count", count},
           {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"threshold", threshold},
           {"decode", decode}, {"sampling", sampling}, {"temperature", temperature}, {"floor", floor},
-          {"candidates", candidates}, {"symmetric", symmetric}, {"degree_cap", degree_cap}, {"threads", threads}};
+          {"candidates", candidates}, {"prefer_connected", prefer_connected}, {"symmetric", symmetric}, {"degree_cap", degree_cap}, {"threads", threads}};
 }
 
 WebGenerateRequest WebGenerateRequest::from_json(const Json& j) {
@@ -158,7 +162,7 @@ WebGenerateRequest WebGenerateRequest::from_json(const Json& j) {
   WEFT_FIELD(model); WEFT_FIELD(seed); WEFT_FIELD(count); WEFT_FIELD(cond_scale); WEFT_FIELD(start_noise);
   WEFT_FIELD(threshold); WEFT_FIELD(symmetric); WEFT_FIELD(degree_cap); WEFT_FIELD(threads);
   WEFT_FIELD(sampling); WEFT_FIELD(temperature); WEFT_FIELD(floor); WEFT_FIELD(decode);
-  WEFT_FIELD(candidates);
+  WEFT_FIELD(candidates); WEFT_FIELD(prefer_connected);
 #undef WEFT_FIELD
   const auto t = json_get<std::vector<double>>(j, "targets", {}, kWhere);
   if (t.size() != kNumProperties) throw Error("\"targets\" must hold the 7 property values", kWhere);
@@ -242,7 +246,7 @@ WebGenerateResult generate_webs(const WebGenerateRequest& req, ProgressSink& sin
   const auto model = load_web_model(req.model);
   const TryOptions opt{req.cond_scale, req.start_noise, req.temperature, req.floor, req.sampling,
                        DecodeOptions{req.decode, req.threshold, req.symmetric, req.degree_cap}, req.seed,
-                       req.candidates};
+                       req.candidates, req.prefer_connected};
   WebGenerateResult res;
   res.request = req;
   const int per_batch = std::max(1, kChunk / req.candidates);  // webs decoded together
@@ -271,7 +275,7 @@ Json WebEvalRequest::to_json() const {
   return {{"model", model}, {"data", data}, {"count", count}, {"data_seed", data_seed}, {"seed", seed},
           {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"sampling", sampling}, {"decode", decode},
           {"threshold", threshold}, {"temperature", temperature}, {"floor", floor}, {"candidates", candidates},
-          {"threads", threads}};
+          {"prefer_connected", prefer_connected}, {"threads", threads}};
 }
 
 Json WebEvalResult::to_json() const {
@@ -341,7 +345,8 @@ WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, 
   const int n = static_cast<int>(std::min<std::size_t>(data.size(), static_cast<std::size_t>(req.count)));
   if (n < 2) throw Error("fewer than 2 samples to evaluate on", req.data);
   const TryOptions opt{req.cond_scale, req.start_noise, req.temperature, req.floor, req.sampling,
-                       DecodeOptions{req.decode, req.threshold, false, kMaxNeighbors}, req.seed, req.candidates};
+                       DecodeOptions{req.decode, req.threshold, false, kMaxNeighbors}, req.seed, req.candidates,
+                       req.prefer_connected};
   std::vector<Properties> measured;
   WebEvalResult res;
   res.request = req;

@@ -36,6 +36,8 @@ struct WebGenerateRequest {
   // Generate-and-select: each returned web is the best of `candidates` tries (different seeded starts), the one
   // whose re-measured properties lie closest to the targets (normalised units). 1 = the paper's single try.
   int candidates = 1;
+  // With candidates > 1: a try in one piece always wins over a try in several (then the closest among them).
+  bool prefer_connected = false;
   bool symmetric = false;            // the paper's enforce_symmetry
   int degree_cap = 5;
   int threads = 1;
@@ -94,6 +96,7 @@ struct WebEvalRequest {
   double temperature = 1.0;
   double floor = 0.1;
   int candidates = 1;                // as WebGenerateRequest
+  bool prefer_connected = false;
   int threads = 1;
   Json to_json() const;
 };

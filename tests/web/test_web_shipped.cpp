@@ -76,6 +76,13 @@ class TestWebShipped : public QObject {
     QVERIFY(best.pooled_r2 > one.pooled_r2 + 0.05);
     QVERIFY(best.mae[4] < one.mae[4]);
     QCOMPARE(best.measured.size(), std::size_t(24));
+    // Preferring webs in one piece: at least as many connected webs as the plain best-of, nearly all of them.
+    e.prefer_connected = true;
+    const auto whole = evaluate_web_model(e, sink, cancel);
+    qInfo("connected: one try %.2f, best of 8 %.2f, preferring one piece %.2f (pooled R² %.3f)",
+          one.connected_fraction, best.connected_fraction, whole.connected_fraction, whole.pooled_r2);
+    QVERIFY(whole.connected_fraction >= best.connected_fraction);
+    QVERIFY(whole.connected_fraction > 0.9);
   }
 
   void sameRequestSameWeb() {

@@ -1,5 +1,6 @@
 #include "web/WebGeneratorBox.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QDir>
@@ -89,6 +90,11 @@ WebGeneratorBox::WebGeneratorBox(QWidget* parent) : QGroupBox(tr("Generate from 
   tries_->setToolTip(tr("Best of N: decode N webs from different starts and keep the one whose measured properties "
                         "are closest to the targets (N times the time; needs start noise above 0)"));
   form->addRow(tr("Tries per web"), tries_);
+  onepiece_ = new QCheckBox(tr("Prefer webs in one piece"));
+  onepiece_->setChecked(true);
+  onepiece_->setToolTip(tr("Among the tries, any web in one piece wins over webs in several (a print needs one part); "
+                           "off: simply the closest to the targets"));
+  form->addRow(QString(), onepiece_);
   decoding_ = new QComboBox;
   decoding_->addItem(tr("predicted mean (paper)"), QStringLiteral("mean"));
   decoding_->addItem(tr("sampled"), QStringLiteral("sample"));
@@ -201,6 +207,7 @@ web::WebGenerateRequest WebGeneratorBox::request() const {
   r.cond_scale = guidance_->value();
   r.start_noise = noise_->value();
   r.candidates = tries_->value();
+  r.prefer_connected = onepiece_->isChecked();
   r.sampling = decoding_->currentData().toString().toStdString();
   r.threshold = info_.threshold;
   return r;

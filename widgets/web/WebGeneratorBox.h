@@ -12,6 +12,7 @@ class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSlider;
+class QCheckBox;
 class QSpinBox;
 
 namespace weft::studio {
@@ -59,6 +60,7 @@ class WebGeneratorBox : public QGroupBox {
   QDoubleSpinBox* guidance_;
   QDoubleSpinBox* noise_;
   QSpinBox* tries_;
+  QCheckBox* onepiece_;
   QComboBox* decoding_;
   QPushButton* generate_;
   QPushButton* likeShown_;
