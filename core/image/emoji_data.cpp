@@ -2,30 +2,36 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <opencv2/imgproc.hpp>
 
 #include "common/error.h"
 #include "common/rng.h"
 
-#ifdef WEFT_FREETYPE
+// Rendering needs FreeType (the glyphs) and OpenCV (resizing); a build without either reports the source as
+// unavailable instead of failing to compile.
+#if defined(WEFT_FREETYPE) && defined(WEFT_OPENCV)
+#define WEFT_EMOJI 1
 #include <ft2build.h>
+#include <opencv2/imgproc.hpp>
 #include FT_FREETYPE_H
 #endif
 
 namespace weft::image {
 namespace {
 
+#ifdef WEFT_EMOJI
 constexpr int kWork = 96;  // pictures are composed at this size, then reduced (area filter) to the model size
 
 // Premultiplied BGRA glyphs as float, one per code point, rendered once per process.
 using Glyphs = std::map<char32_t, cv::Mat>;
 
-#ifdef WEFT_FREETYPE
 Glyphs render_glyphs(const std::string& font) {
   if (!std::filesystem::exists(font))
     throw Error("font not found (install the Debian package fonts-noto-color-emoji, or set WEFT_EMOJI_FONT)", font);
@@ -56,7 +62,6 @@ Glyphs render_glyphs(const std::string& font) {
     }
   return glyphs;
 }
-#endif
 
 const Glyphs& glyphs() {
   static std::mutex mutex;
@@ -65,12 +70,8 @@ const Glyphs& glyphs() {
   std::lock_guard<std::mutex> lock(mutex);
   const std::string font = noto_emoji_font();
   if (!cache || cached_font != font) {
-#ifdef WEFT_FREETYPE
     cache = std::make_unique<Glyphs>(render_glyphs(font));
     cached_font = font;
-#else
-    throw Error("this build has no FreeType (libfreetype-dev): the emoji source is unavailable", "noto-emoji");
-#endif
   }
   return *cache;
 }
@@ -91,6 +92,7 @@ cv::Mat compose(const cv::Mat& glyph, Rng& rng) {
     }
   return canvas;
 }
+#endif
 
 }  // namespace
 
@@ -122,6 +124,10 @@ const std::vector<std::vector<char32_t>>& noto_emoji_code_points() {
 }
 
 ImageSet noto_emoji_pictures(bool test, int count, int size, int channels) {
+#ifndef WEFT_EMOJI
+  (void)test, (void)count, (void)size, (void)channels;
+  throw Error("this build has no FreeType (libfreetype-dev) or OpenCV: the emoji source is unavailable", "noto-emoji");
+#else
   const auto& glyph_map = glyphs();
   const auto& cps = noto_emoji_code_points();
   const int classes = int(cps.size());
@@ -155,6 +161,7 @@ ImageSet noto_emoji_pictures(bool test, int count, int size, int channels) {
   set.description = std::string("Noto Color Emoji, ") + (test ? "test" : "train") + " arrangements, " +
                     std::to_string(n) + " pictures, " + std::to_string(classes) + " classes";
   return set;
+#endif
 }
 
 }  // namespace weft::image
