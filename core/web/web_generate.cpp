@@ -32,14 +32,16 @@ std::uint64_t stream_of(int web, int try_index) {
 }
 
 // The deterministic first row for each condition row, then its xyz moved by seeded noise from the row's stream.
-torch::Tensor starts(GraphTransformerImpl& net, const torch::Tensor& cond, double cond_scale, double noise,
-                     std::uint64_t seed, const std::vector<std::uint64_t>& streams) {
+// Rows come in groups of `group` equal conditions (the tries of one web): one first row per group.
+torch::Tensor starts(GraphTransformerImpl& net, const torch::Tensor& cond, int64_t group, double cond_scale,
+                     double noise, std::uint64_t seed, const std::vector<std::uint64_t>& streams) {
   // Each condition's first row on its own (batch of 1): a batched matmul may differ in the last bits, and a web's
   // start must not depend on what it was batched with.
   std::vector<torch::Tensor> firsts;
-  for (int64_t k = 0; k < cond.size(0); ++k)
-    firsts.push_back(net.generate(cond.slice(0, k, k + 1), cond_scale, 1, torch::Tensor()).select(1, 0));
-  auto rows = torch::cat(firsts);  // [n, pred_dim]
+  for (int64_t k = 0; k < cond.size(0); k += group)
+    firsts.push_back(
+        net.generate(cond.slice(0, k, k + 1), cond_scale, 1, torch::Tensor()).select(1, 0).expand({group, -1}));
+  auto rows = torch::cat(firsts);  // [n, pred_dim], a copy: the noise below is added per row
   for (std::size_t k = 0; k < streams.size(); ++k) {
     auto gen = cpu_generator(Rng::derive(seed, streams[k]));
     rows[int64_t(k)].slice(0, 0, 3).add_(torch::randn({3}, gen) * noise);
@@ -47,8 +49,8 @@ torch::Tensor starts(GraphTransformerImpl& net, const torch::Tensor& cond, doubl
   return rows.unsqueeze(1);  // [n, 1, pred_dim]
 }
 
-// The "sample" decoding: web `first + k`'s row t draws from its own stream, so a web does not depend on how many
-// were generated with it.
+// The "sample" decoding: row t of batch row k draws from streams[k] (see stream_of), so a web does not depend on
+// how many were generated with it.
 GraphTransformerImpl::Hooks sampling_hooks(const WebModel& m, const std::string& sampling, double temperature,
                                            double floor, std::uint64_t seed, std::vector<std::uint64_t> streams) {
   GraphTransformerImpl::Hooks hooks;
@@ -124,7 +126,7 @@ std::vector<GeneratedWeb> generate_best(WebModel& model, const std::vector<Prope
     }
   }
   const auto cond = torch::cat(conds);
-  const auto prefix = starts(net, cond, opt.cond_scale, opt.start_noise, opt.seed, streams);
+  const auto prefix = starts(net, cond, K, opt.cond_scale, opt.start_noise, opt.seed, streams);
   auto hooks = sampling_hooks(model, opt.sampling, opt.temperature, opt.floor, opt.seed, streams);
   hooks.on_row = std::move(on_row);
   auto rows = net.generate(cond, opt.cond_scale, model.config.max_length, prefix, hooks);
