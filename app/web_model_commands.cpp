@@ -72,13 +72,15 @@ class WebModelCommands final : public CommandGroup {
     eval_->add_option("--data", e.data, "synthetic (fresh held-out samples) or a data set file");
     eval_->add_option("--count", e.count, "targets (one web each)");
     eval_->add_option("--data-seed", e.data_seed, "synthetic: seed of the held-out samples (≠ the training seed)");
-    eval_->add_option("--cond-scale", e.cond_scale, "classifier-free guidance");
-    eval_->add_option("--start-noise", e.start_noise, "noise on the first node");
-    eval_->add_option("--candidates", e.candidates, "best of N tries per target (as generate)");
+    eval_cond_scale_opt_ = eval_->add_option("--cond-scale", e.cond_scale, "classifier-free guidance (default: the model's)");
+    eval_noise_opt_ = eval_->add_option("--start-noise", e.start_noise, "noise on the first node (default: the model's)");
+    eval_candidates_opt_ =
+        eval_->add_option("--candidates", e.candidates, "best of N tries per target (as generate; default: the model's)");
     eval_->add_flag("--prefer-connected", e.prefer_connected, "as generate");
     eval_->add_option("--sampling", e.sampling, "mean or sample (as generate)");
     eval_->add_option("--decode", e.decode, "threshold or count (as generate)");
-    eval_->add_option("--threshold", e.threshold, "adjacency value that makes a thread");
+    eval_threshold_opt_ =
+        eval_->add_option("--threshold", e.threshold, "adjacency value that makes a thread (default: the model's)");
     eval_->add_option("--temperature", e.temperature, "sample: scale of the position noise");
     eval_->add_option("--seed", e.seed, "64-bit seed");
     eval_->add_option("--json", eval_json_, "also write the result as JSON here");
@@ -150,6 +152,12 @@ class WebModelCommands final : public CommandGroup {
 
   void run_eval(Context& ctx) {
     auto req = eval_req_;
+    // Judged as `web generate` draws: the model card's decoding unless the flags say otherwise.
+    const auto info = web::read_web_model_info(req.model);
+    if (!eval_cond_scale_opt_->count()) req.cond_scale = info.cond_scale;
+    if (!eval_threshold_opt_->count()) req.threshold = info.threshold;
+    if (!eval_noise_opt_->count()) req.start_noise = info.start_noise;
+    if (!eval_candidates_opt_->count()) req.candidates = info.candidates;
     req.threads = ctx.threads;
     const auto res = web::evaluate_web_model(req, ctx.sink, ctx.cancel);
     if (!eval_json_.empty()) write_file_atomic(eval_json_, res.to_json().dump(2) + "\n");
@@ -158,6 +166,8 @@ class WebModelCommands final : public CommandGroup {
 
   CLI::App *train_ = nullptr, *generate_ = nullptr, *eval_ = nullptr;
   CLI::Option *cond_scale_opt_ = nullptr, *threshold_opt_ = nullptr, *noise_opt_ = nullptr, *candidates_opt_ = nullptr;
+  CLI::Option *eval_cond_scale_opt_ = nullptr, *eval_threshold_opt_ = nullptr, *eval_noise_opt_ = nullptr,
+              *eval_candidates_opt_ = nullptr;
   web::WebTrainRequest train_req_;
   std::string config_file_;
   web::WebGenerateRequest gen_req_;
