@@ -6,6 +6,7 @@
 #include <QtTest>
 #include <filesystem>
 
+#include "cli_run.h"
 #include "common/atomic_file.h"
 #include "common/json_io.h"
 #include "web/web_generate.h"
@@ -98,6 +99,29 @@ class TestWebShipped : public QObject {
       QCOMPARE(a.webs[k].graph.edges, b.webs[k].graph.edges);
       QCOMPARE(a.webs[k].measured, b.webs[k].measured);
     }
+  }
+
+  // `weft web eval` as typed: without decoding flags it judges the model as `weft web generate` draws from it
+  // (model.json "recommended"); a flag overrides one setting and leaves the others.
+  void evalCommandUsesTheCardsDecoding() {
+    const Json rec = parse_json(read_file(kDir + "/model.json"), "model.json").at("recommended");
+    const QString json = QDir::temp().filePath("weft_web_eval_defaults.json");
+    auto request_of = [&](QStringList extra) {
+      QStringList args{"--threads", "1", "web", "eval", "--model", QString::fromStdString(kDir + "/model.json"),
+                       "--count", "2", "--json", json};
+      const auto run = weft::testing::runWeft(args + extra);
+      if (run.code != 0) qWarning("%s", qPrintable(run.err));
+      return parse_json(read_file(json.toStdString()), "eval json").at("weft").at("request");
+    };
+    const Json plain = request_of({});
+    QCOMPARE(plain.at("cond_scale").get<double>(), rec.at("cond_scale").get<double>());
+    QCOMPARE(plain.at("threshold").get<double>(), rec.at("threshold").get<double>());
+    QCOMPARE(plain.at("start_noise").get<double>(), rec.at("start_noise").get<double>());
+    QCOMPARE(plain.at("candidates").get<int>(), rec.at("candidates").get<int>());
+    const Json one = request_of({"--candidates", "1"});
+    QCOMPARE(one.at("candidates").get<int>(), 1);
+    QCOMPARE(one.at("cond_scale").get<double>(), rec.at("cond_scale").get<double>());
+    QFile::remove(json);
   }
 };
 
