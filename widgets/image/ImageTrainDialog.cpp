@@ -380,31 +380,33 @@ void ImageTrainDialog::chooseFolder() {
 void ImageTrainDialog::onSourceChanged() {
   clearError();
   if (fashionRadio_->isChecked()) {
-    ++scanGeneration_;  // a scan still running is of no interest any more
-    scanning_ = false;
-    scan_ = {};
+    stopScan();
     scan_label_->setText(fashionMnistInstalled()
                              ? tr("60,000 training pictures in 10 classes; the 10,000 test pictures are held out.")
                              : tr("Fashion-MNIST is not installed here (Debian package dataset-fashion-mnist, "
                                   "looked up in %1).").arg(QDir::toNativeSeparators(fashionMnistDir())));
     if (!nameEdited_ || name_->text().isEmpty()) name_->setText("fashion");
   } else if (emojiRadio_->isChecked()) {
-    ++scanGeneration_;
-    scanning_ = false;
-    scan_ = {};
+    stopScan();
     scan_label_->setText(emojiFontInstalled()
                              ? tr("6,000 training pictures in 10 themes; 1,000 other arrangements are held out.")
                              : tr("The emoji font is not installed here (Debian package fonts-noto-color-emoji, "
                                   "looked up at %1).").arg(QString::fromStdString(image::noto_emoji_font())));
     if (!nameEdited_ || name_->text().isEmpty()) name_->setText("emoji");
   } else if (folder_.isEmpty()) {
-    scan_ = {};
+    stopScan();
     scan_label_->setText(tr("Choose a folder, or drop one on the studio window."));
   } else {
     if (!nameEdited_ || name_->text().isEmpty()) name_->setText(cleanName(QFileInfo(folder_).fileName()));
     startScan();
   }
   updateTarget();
+}
+
+void ImageTrainDialog::stopScan() {
+  ++scanGeneration_;  // a scan still running is of no interest any more
+  scanning_ = false;
+  scan_ = {};
 }
 
 void ImageTrainDialog::startScan() {

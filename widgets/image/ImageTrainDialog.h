@@ -104,6 +104,7 @@ class ImageTrainDialog : public QDialog {
   void onSourceChanged();
   void chooseFolder();
   void startScan();
+  void stopScan();         // forget the folder scan (a running one's answer is ignored)
   void updateTarget();     // output folder label, checkpoint detection, resume box
   void updateEnabled();
   void onStarted(quint64 id);
