@@ -46,6 +46,29 @@ TORCH_MODULE(Net);
 // Clips are judged with their frames stacked in the channels: (N, T, C, S, S) → (N, T·C, S, S).
 torch::Tensor stack_frames(const torch::Tensor& x) { return x.dim() == 5 ? x.flatten(1, 2) : x; }
 
+// Training-time augmentation for clip judges: half the clips are blurred by a random amount (up to two passes of a
+// 5×5 Gaussian, σ 1 px each) and get faint noise. A generator's frames come through its tokenizer, and a judge that
+// has only seen crisp renderings called the tokenizer's own faithful reconstructions of real clips the wrong class
+// about half the time (the shape's corners soften) — it judged the edges, not the shape and its motion.
+torch::Tensor soften(const torch::Tensor& x, std::uint64_t seed) {
+  auto gen = cpu_generator(seed);
+  const int64_t n = x.size(0), c = x.size(1);
+  auto k1 = torch::arange(-2, 3, torch::kFloat).square().div(-2.0).exp();
+  auto k = torch::outer(k1, k1);
+  k = (k / k.sum()).view({1, 1, 5, 5}).expand({c, 1, 5, 5}).contiguous();
+  namespace F = torch::nn::functional;
+  auto blur = [&](const torch::Tensor& t) {
+    return F::conv2d(F::pad(t, F::PadFuncOptions({2, 2, 2, 2}).mode(torch::kReplicate)), k,
+                     F::Conv2dFuncOptions().groups(c));
+  };
+  const auto b1 = blur(x), b2 = blur(b1);
+  const auto amount = (torch::rand({n, 1, 1, 1}, gen) * 2).to(x.dtype());  // 0–1: towards b1, 1–2: towards b2
+  const auto soft = torch::where(amount <= 1, x + amount * (b1 - x), b1 + (amount - 1) * (b2 - b1));
+  const auto noisy = soft + 0.03 * torch::randn(x.sizes(), gen).to(x.dtype());
+  const auto pick = (torch::rand({n, 1, 1, 1}, gen) < 0.5);
+  return torch::where(pick, noisy.clamp(-1, 1), x);
+}
+
 ImageSet load_set(const ClassifierTrainRequest& req, const std::string& source, int limit) {
   if (req.frames > 0) return load_clip_set({source, req.frames, req.size, req.channels, limit, req.seed});
   return load_image_set({source, req.size, req.channels, limit});
@@ -134,9 +157,12 @@ ClassifierTrainResult train_classifier(const ClassifierTrainRequest& req, Progre
       auto x = stack_frames(to_unit_range(train.images.index_select(0, rows)));
       // Light augmentation (random horizontal flips) so features describe garments, not exact pixels. Not for
       // clips: a flip turns motion to the right into motion to the left.
+      const std::uint64_t step_seed = Rng::derive(req.seed, 1u << 20 | std::uint64_t(e * per_epoch + b));
       if (req.frames == 0) {
-        auto flip = torch::rand({x.size(0)}, cpu_generator(Rng::derive(req.seed, 1u << 20 | std::uint64_t(e * per_epoch + b)))) < 0.5;
+        auto flip = torch::rand({x.size(0)}, cpu_generator(step_seed)) < 0.5;
         x = torch::where(flip.view({-1, 1, 1, 1}), x.flip(3), x);
+      } else {
+        x = soften(x, step_seed);
       }
       for (auto& g : opt.param_groups())
         g.options().set_lr(req.lr * 0.5 * (1 + std::cos(M_PI * double(e * per_epoch + b) / (req.epochs * per_epoch))));

@@ -82,6 +82,7 @@ Json ImageEvalResult::to_json() const {
   j["frechet"] = frechet;
   j["frechet_real"] = frechet_real;
   j["frechet_reconstructed"] = frechet_reconstructed;
+  if (reconstructed_class_consistency >= 0) j["reconstructed_class_consistency"] = reconstructed_class_consistency;
   j["classifier_accuracy"] = classifier_accuracy;
   j["ms_per_image"] = ms_per_image;
   if (frames > 0) {
@@ -113,6 +114,11 @@ std::string ImageEvalResult::table() const {
   if (frechet_real >= 0) {
     std::snprintf(buf, sizeof buf, ", %.2f tokenizer reconstructions, %.2f real training %s", frechet_reconstructed,
                   frechet_real, what);
+    s += buf;
+  }
+  if (reconstructed_class_consistency >= 0) {
+    std::snprintf(buf, sizeof buf, "\ntokenizer ceiling       %.1f %% of reconstructed real %s classified as their class",
+                  100 * reconstructed_class_consistency, what);
     s += buf;
   }
   std::snprintf(buf, sizeof buf, "\nsampling                %.1f ms/%s\n", ms_per_image, frames > 0 ? "clip" : "picture");
@@ -245,7 +251,7 @@ ImageEvalResult evaluate_image_model(const ImageEvalRequest& req, ProgressSink& 
   if (!req.train_data.empty()) {
     sink.progress(0.85, "reference distances");
     const ImageSet real = load_set(cfg, req.train_data, res.samples, req.seed);
-    torch::Tensor real_features, rec_features;
+    torch::Tensor real_features, rec_features, rec_logits;
     classifier->run(real.images, nullptr, &real_features);
     res.frechet_real = frechet_distance(real_features, ref_features);
     std::vector<torch::Tensor> rec;
@@ -254,8 +260,11 @@ ImageEvalResult evaluate_image_model(const ImageEvalRequest& req, ProgressSink& 
       auto img = model->vqvae->idx_to_img(model->vqvae->img_to_idx(x));
       rec.push_back(img.add(1).mul(127.5).round().clamp(0, 255).to(torch::kUInt8));
     }
-    classifier->run(torch::cat(rec), nullptr, &rec_features);
+    classifier->run(torch::cat(rec), &rec_logits, &rec_features);
     res.frechet_reconstructed = frechet_distance(rec_features, ref_features);
+    // The tokenizer's ceiling: a generator can only be as recognisable as the codes it draws with.
+    res.reconstructed_class_consistency =
+        rec_logits.argmax(1).eq(real.labels).to(torch::kDouble).mean().item<double>();
   }
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   sink.progress(1, "done");

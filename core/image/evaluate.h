@@ -46,6 +46,7 @@ struct ImageEvalResult {
   double frechet = 0;                         // generated vs reference
   double frechet_real = -1;                   // real training pictures vs reference (same count)
   double frechet_reconstructed = -1;          // tokenizer reconstructions of those vs reference
+  double reconstructed_class_consistency = -1;  // share of those reconstructions classified as their own class
   double classifier_accuracy = 0;             // on the reference pictures
   double ms_per_image = 0;                    // sampling time, previews off (video: per clip)
   // Video models only (frames > 0):

@@ -32,9 +32,10 @@ class TestVideoShipped : public QObject {
     if (!std::filesystem::exists(kBaseline)) QFAIL("models/image/moving-shapes-frames/model.json is missing");
   }
 
-  // The first shipped model is weak (its card says so: class-consistency near chance, because the tokenizer's
-  // reconstructions lose what tells the classes apart), so this test pins what it does do — reconstruct held-out
-  // clips, and make clips far steadier than independently drawn frames — and that the judge works.
+  // What the shipped model does (its card): the tokenizer reconstructs held-out clips closely enough that the
+  // judge still sees their class (the ceiling for any generator using it), clips come out far steadier than
+  // independently drawn frames, and class-consistency is above chance — a broken tokenizer, pyramid, sampler or
+  // judge fails one of these.
   void tokenizerReconstructsAndClipsAreSteadierThanFrames() {
     const auto model = load_image_model(kModel, MediaKind::Clips);
     const auto real = load_clip_set({"moving-shapes:test", 16, 32, 3, 48, 0}).images;
@@ -46,21 +47,24 @@ class TestVideoShipped : public QObject {
     e.model = kModel;
     e.reference = "moving-shapes:test";
     e.reference_limit = 240;
-    e.train_data = "";
+    e.train_data = "moving-shapes";
     e.baseline = kBaseline;
     e.per_class = 4;
     e.batch = 12;
     e.seed = 2026;
     NullSink quiet;
     const auto res = evaluate_image_model(e, quiet, CancelToken{});
-    qInfo("reconstruction MSE %.4f; class-consistency %.3f (baseline %.3f); frame change %.4f (real %.4f, "
-          "independent frames %.4f); judge accuracy %.3f", mse, res.class_consistency, res.baseline_class_consistency,
-          res.frame_change, res.frame_change_real, res.baseline_frame_change, res.classifier_accuracy);
-    QVERIFY2(mse < 0.08, std::to_string(mse).c_str());  // model card: 0.050 on the held-out clips
+    qInfo("reconstruction MSE %.4f; tokenizer ceiling %.3f; class-consistency %.3f (baseline %.3f); frame change "
+          "%.4f (real %.4f, independent frames %.4f); judge accuracy %.3f", mse, res.reconstructed_class_consistency,
+          res.class_consistency, res.baseline_class_consistency, res.frame_change, res.frame_change_real,
+          res.baseline_frame_change, res.classifier_accuracy);
+    QVERIFY2(mse < 0.03, std::to_string(mse).c_str());  // model card: 0.016 on the held-out clips
     QCOMPARE(res.frames, 16);
-    QVERIFY(res.classifier_accuracy > 0.95);  // the judge recognises real clips
+    QVERIFY(res.classifier_accuracy > 0.95);               // the judge recognises real clips
+    QVERIFY(res.reconstructed_class_consistency > 0.75);   // card: 91 % of reconstructions keep their class
+    QVERIFY(res.class_consistency > 1.0 / 12);             // above chance (card: 17 % at cfg 1.5, 48 clips here)
     QVERIFY(res.frame_change > 0);
-    QVERIFY(res.baseline_frame_change > 1.5 * res.frame_change);
+    QVERIFY(res.baseline_frame_change > 2 * res.frame_change);  // card: 3.5× steadier
   }
 
   void sameSeedSameClipsAndOneStripPerScale() {
