@@ -49,15 +49,15 @@ class WebModelCommands final : public CommandGroup {
     generate_->add_option("--like", like_, "or: take the targets measured on this graph file");
     generate_->add_option("--seed", g.seed, "64-bit seed (start of each web)");
     generate_->add_option("--count", g.count, "number of webs");
-    cond_scale_opt_ = generate_->add_option("--cond-scale", g.cond_scale, "classifier-free guidance (1: off; default: the model's)");
-    noise_opt_ = generate_->add_option("--start-noise", g.start_noise,
+    gen_decoding_.cond_scale = generate_->add_option("--cond-scale", g.cond_scale, "classifier-free guidance (1: off; default: the model's)");
+    gen_decoding_.start_noise = generate_->add_option("--start-noise", g.start_noise,
                                        "variety: noise on the first node (0: deterministic; default: the model's)");
-    candidates_opt_ = generate_->add_option("--candidates", g.candidates,
+    gen_decoding_.candidates = generate_->add_option("--candidates", g.candidates,
                           "best of N: try N seeded starts per web, keep the one whose measured properties are "
                           "closest to the targets (default: the model's)");
     generate_->add_flag("--prefer-connected", g.prefer_connected,
                         "with --candidates: a try in one piece beats any try in several (a print needs one part)");
-    threshold_opt_ = generate_->add_option("--threshold", g.threshold, "adjacency value that makes a thread (default: the model's)");
+    gen_decoding_.threshold = generate_->add_option("--threshold", g.threshold, "adjacency value that makes a thread (default: the model's)");
     generate_->add_option("--decode", g.decode, "threshold (the paper's) or count (each row keeps its expected number)");
     generate_->add_option("--sampling", g.sampling, "mean (the paper's, deterministic) or sample (draw each row)");
     generate_->add_option("--temperature", g.temperature, "sample: scale of the position noise");
@@ -72,14 +72,14 @@ class WebModelCommands final : public CommandGroup {
     eval_->add_option("--data", e.data, "synthetic (fresh held-out samples) or a data set file");
     eval_->add_option("--count", e.count, "targets (one web each)");
     eval_->add_option("--data-seed", e.data_seed, "synthetic: seed of the held-out samples (≠ the training seed)");
-    eval_cond_scale_opt_ = eval_->add_option("--cond-scale", e.cond_scale, "classifier-free guidance (default: the model's)");
-    eval_noise_opt_ = eval_->add_option("--start-noise", e.start_noise, "noise on the first node (default: the model's)");
-    eval_candidates_opt_ =
+    eval_decoding_.cond_scale = eval_->add_option("--cond-scale", e.cond_scale, "classifier-free guidance (default: the model's)");
+    eval_decoding_.start_noise = eval_->add_option("--start-noise", e.start_noise, "noise on the first node (default: the model's)");
+    eval_decoding_.candidates =
         eval_->add_option("--candidates", e.candidates, "best of N tries per target (as generate; default: the model's)");
     eval_->add_flag("--prefer-connected", e.prefer_connected, "as generate");
     eval_->add_option("--sampling", e.sampling, "mean or sample (as generate)");
     eval_->add_option("--decode", e.decode, "threshold or count (as generate)");
-    eval_threshold_opt_ =
+    eval_decoding_.threshold =
         eval_->add_option("--threshold", e.threshold, "adjacency value that makes a thread (default: the model's)");
     eval_->add_option("--temperature", e.temperature, "sample: scale of the position noise");
     eval_->add_option("--seed", e.seed, "64-bit seed");
@@ -121,13 +121,7 @@ class WebModelCommands final : public CommandGroup {
       throw Error("give --targets (7 numbers), --like GRAPH or --from WEB.json", "weft web generate");
     }
     if (req.model.empty()) throw Error("--model is required", "weft web generate");
-    if (from_.empty()) {  // the model card's decoding unless the flags say otherwise
-      const auto info = web::read_web_model_info(req.model);
-      if (!cond_scale_opt_->count()) req.cond_scale = info.cond_scale;
-      if (!threshold_opt_->count()) req.threshold = info.threshold;
-      if (!noise_opt_->count()) req.start_noise = info.start_noise;
-      if (!candidates_opt_->count()) req.candidates = info.candidates;
-    }
+    if (from_.empty()) gen_decoding_.fill_unset(req);  // the model card's decoding unless the flags say otherwise
     req.threads = ctx.threads;
     const auto res = web::generate_webs(req, ctx.sink, ctx.cancel);
     fs::create_directories(out_);
@@ -152,12 +146,7 @@ class WebModelCommands final : public CommandGroup {
 
   void run_eval(Context& ctx) {
     auto req = eval_req_;
-    // Judged as `web generate` draws: the model card's decoding unless the flags say otherwise.
-    const auto info = web::read_web_model_info(req.model);
-    if (!eval_cond_scale_opt_->count()) req.cond_scale = info.cond_scale;
-    if (!eval_threshold_opt_->count()) req.threshold = info.threshold;
-    if (!eval_noise_opt_->count()) req.start_noise = info.start_noise;
-    if (!eval_candidates_opt_->count()) req.candidates = info.candidates;
+    eval_decoding_.fill_unset(req);  // judged as `web generate` draws: the card's decoding unless flags say otherwise
     req.threads = ctx.threads;
     const auto res = web::evaluate_web_model(req, ctx.sink, ctx.cancel);
     if (!eval_json_.empty()) write_file_atomic(eval_json_, res.to_json().dump(2) + "\n");
@@ -165,9 +154,19 @@ class WebModelCommands final : public CommandGroup {
   }
 
   CLI::App *train_ = nullptr, *generate_ = nullptr, *eval_ = nullptr;
-  CLI::Option *cond_scale_opt_ = nullptr, *threshold_opt_ = nullptr, *noise_opt_ = nullptr, *candidates_opt_ = nullptr;
-  CLI::Option *eval_cond_scale_opt_ = nullptr, *eval_threshold_opt_ = nullptr, *eval_noise_opt_ = nullptr,
-              *eval_candidates_opt_ = nullptr;
+  // The decoding flags of one subcommand: those the user left out take model.json's "recommended" values.
+  struct DecodingFlags {
+    CLI::Option *cond_scale = nullptr, *threshold = nullptr, *start_noise = nullptr, *candidates = nullptr;
+    template <class Request>
+    void fill_unset(Request& req) const {
+      const auto info = web::read_web_model_info(req.model);
+      if (!cond_scale->count()) req.cond_scale = info.cond_scale;
+      if (!threshold->count()) req.threshold = info.threshold;
+      if (!start_noise->count()) req.start_noise = info.start_noise;
+      if (!candidates->count()) req.candidates = info.candidates;
+    }
+  };
+  DecodingFlags gen_decoding_, eval_decoding_;
   web::WebTrainRequest train_req_;
   std::string config_file_;
   web::WebGenerateRequest gen_req_;

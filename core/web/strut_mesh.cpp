@@ -13,9 +13,9 @@
 #include <limits>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <numeric>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "common/cancel_token.h"
@@ -214,7 +214,8 @@ openvdb::FloatGrid::Ptr voxelise(const WebGraph& g, const Shapes& s, double v, d
   items.reserve(s.struts.size() + g.nodes.size());
   auto add = [&](const Vec3& a, const Vec3& b, double r) {
     const double R = r + hw;
-    items.push_back({a, b, r, int(std::floor((std::min(a.x, b.x) - R) / v)), int(std::ceil((std::max(a.x, b.x) + R) / v)) + 1});
+    const int x0 = int(std::floor((std::min(a.x, b.x) - R) / v)), x1 = int(std::ceil((std::max(a.x, b.x) + R) / v)) + 1;
+    items.push_back({a, b, r, x0, x1});
   };
   for (const auto& t : s.struts) add(t.a, t.b, t.radius + kSag * v * v / t.radius);
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
