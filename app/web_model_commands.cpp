@@ -58,7 +58,12 @@ class WebModelCommands final : public CommandGroup {
     generate_->add_flag("--prefer-connected", g.prefer_connected,
                         "with --candidates: a try in one piece beats any try in several (a print needs one part)");
     gen_decoding_.threshold = generate_->add_option("--threshold", g.threshold, "adjacency value that makes a thread (default: the model's)");
-    generate_->add_option("--decode", g.decode, "threshold (the paper's) or count (each row keeps its expected number)");
+    gen_decoding_.decode = generate_->add_option(
+        "--decode", g.decode, "threshold (the paper's), count (each row keeps its expected number) or attached (the "
+                              "threshold, and every node joins an earlier one; default: the model's)");
+    gen_decoding_.length = generate_->add_option(
+        "--length", g.length, "model (the web ends where its threads end; the paper) or target (exactly the asked "
+                              "node count; default: the model's)");
     generate_->add_option("--sampling", g.sampling, "mean (the paper's, deterministic) or sample (draw each row)");
     generate_->add_option("--temperature", g.temperature, "sample: scale of the position noise");
     generate_->add_flag("--symmetric", g.symmetric, "average the adjacency with its transpose first");
@@ -78,7 +83,8 @@ class WebModelCommands final : public CommandGroup {
         eval_->add_option("--candidates", e.candidates, "best of N tries per target (as generate; default: the model's)");
     eval_->add_flag("--prefer-connected", e.prefer_connected, "as generate");
     eval_->add_option("--sampling", e.sampling, "mean or sample (as generate)");
-    eval_->add_option("--decode", e.decode, "threshold or count (as generate)");
+    eval_decoding_.decode = eval_->add_option("--decode", e.decode, "threshold, count or attached (as generate; default: the model's)");
+    eval_decoding_.length = eval_->add_option("--length", e.length, "model or target (as generate; default: the model's)");
     eval_decoding_.threshold =
         eval_->add_option("--threshold", e.threshold, "adjacency value that makes a thread (default: the model's)");
     eval_->add_option("--temperature", e.temperature, "sample: scale of the position noise");
@@ -156,7 +162,8 @@ class WebModelCommands final : public CommandGroup {
   CLI::App *train_ = nullptr, *generate_ = nullptr, *eval_ = nullptr;
   // The decoding flags of one subcommand: those the user left out take model.json's "recommended" values.
   struct DecodingFlags {
-    CLI::Option *cond_scale = nullptr, *threshold = nullptr, *start_noise = nullptr, *candidates = nullptr;
+    CLI::Option *cond_scale = nullptr, *threshold = nullptr, *start_noise = nullptr, *candidates = nullptr,
+                *length = nullptr, *decode = nullptr;
     template <class Request>
     void fill_unset(Request& req) const {
       const auto info = web::read_web_model_info(req.model);
@@ -164,6 +171,8 @@ class WebModelCommands final : public CommandGroup {
       if (!threshold->count()) req.threshold = info.threshold;
       if (!start_noise->count()) req.start_noise = info.start_noise;
       if (!candidates->count()) req.candidates = info.candidates;
+      if (!length->count()) req.length = info.length;
+      if (!decode->count()) req.decode = info.decode;
     }
   };
   DecodingFlags gen_decoding_, eval_decoding_;

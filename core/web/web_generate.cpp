@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -108,6 +109,7 @@ struct TryOptions {
   std::uint64_t seed;
   int candidates;
   bool prefer_connected;
+  bool target_length;  // length "target": each web is cut at its asked node count
 };
 
 // Webs `first` … `first + targets.size() − 1`, each the best of `opt.candidates` tries (all tries in one batch).
@@ -129,13 +131,20 @@ std::vector<GeneratedWeb> generate_best(WebModel& model, const std::vector<Prope
   const auto prefix = starts(net, cond, K, opt.cond_scale, opt.start_noise, opt.seed, streams);
   auto hooks = sampling_hooks(model, opt.sampling, opt.temperature, opt.floor, opt.seed, streams);
   hooks.on_row = std::move(on_row);
-  auto rows = net.generate(cond, opt.cond_scale, model.config.max_length, prefix, hooks);
+  const int L = model.config.max_length;
+  std::vector<int> lengths(std::size_t(m), 0);  // 0: where the threads end
+  if (opt.target_length)
+    for (int i = 0; i < m; ++i) lengths[std::size_t(i)] = std::clamp(int(std::lround(targets[std::size_t(i)][4])), 1, L);
+  const int rows_needed = opt.target_length ? *std::max_element(lengths.begin(), lengths.end()) : L;
+  auto rows = net.generate(cond, opt.cond_scale, rows_needed, prefix, hooks);
   std::vector<GeneratedWeb> best;
   for (int i = 0; i < m; ++i) {
     GeneratedWeb chosen;
     double chosen_distance = 0;
+    DecodeOptions decode = opt.decode;
+    decode.node_count = lengths[std::size_t(i)];
     for (int t = 0; t < K; ++t) {
-      auto w = measure(rows[i * K + t], model, opt.decode);
+      auto w = measure(rows[i * K + t], model, decode);
       // prefer_connected: any web in one piece beats every web in pieces (a print needs one part).
       const double d = target_distance(model, targets[std::size_t(i)], w.measured) +
                        (opt.prefer_connected && !w.connected ? 1e6 : 0.0);
@@ -154,8 +163,8 @@ std::vector<GeneratedWeb> generate_best(WebModel& model, const std::vector<Prope
 Json WebGenerateRequest::to_json() const {
   return {{"model", model}, {"targets", properties_json(targets)}, {"seed", seed}, {"count", count},
           {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"threshold", threshold},
-          {"decode", decode}, {"sampling", sampling}, {"temperature", temperature}, {"floor", floor},
-          {"candidates", candidates}, {"prefer_connected", prefer_connected}, {"symmetric", symmetric}, {"degree_cap", degree_cap}, {"threads", threads}};
+          {"decode", decode}, {"length", length}, {"sampling", sampling}, {"temperature", temperature},
+          {"floor", floor}, {"candidates", candidates}, {"prefer_connected", prefer_connected}, {"symmetric", symmetric}, {"degree_cap", degree_cap}, {"threads", threads}};
 }
 
 WebGenerateRequest WebGenerateRequest::from_json(const Json& j) {
@@ -164,7 +173,7 @@ WebGenerateRequest WebGenerateRequest::from_json(const Json& j) {
   WEFT_FIELD(model); WEFT_FIELD(seed); WEFT_FIELD(count); WEFT_FIELD(cond_scale); WEFT_FIELD(start_noise);
   WEFT_FIELD(threshold); WEFT_FIELD(symmetric); WEFT_FIELD(degree_cap); WEFT_FIELD(threads);
   WEFT_FIELD(sampling); WEFT_FIELD(temperature); WEFT_FIELD(floor); WEFT_FIELD(decode);
-  WEFT_FIELD(candidates); WEFT_FIELD(prefer_connected);
+  WEFT_FIELD(candidates); WEFT_FIELD(prefer_connected); WEFT_FIELD(length);
 #undef WEFT_FIELD
   const auto t = json_get<std::vector<double>>(j, "targets", {}, kWhere);
   if (t.size() != kNumProperties) throw Error("\"targets\" must hold the 7 property values", kWhere);
@@ -183,7 +192,11 @@ void WebGenerateRequest::validate() const {
   if (!(start_noise >= 0 && start_noise <= 2)) throw Error("start_noise must be in [0, 2]", kWhere);
   if (!(threshold > 0 && threshold < 1)) throw Error("threshold must be in (0, 1)", kWhere);
   if (sampling != "mean" && sampling != "sample") throw Error("sampling must be \"mean\" or \"sample\"", kWhere);
-  if (decode != "threshold" && decode != "count") throw Error("decode must be \"threshold\" or \"count\"", kWhere);
+  if (decode != "threshold" && decode != "count" && decode != "attached")
+    throw Error("decode must be \"threshold\", \"count\" or \"attached\"", kWhere);
+  if (length != "model" && length != "target") throw Error("length must be \"model\" or \"target\"", kWhere);
+  if (length == "target" && !(targets[4] >= 0.5 && targets[4] <= 1e6))
+    throw Error("length \"target\" needs a node-count target of at least 1", kWhere);
   if (!(temperature >= 0 && temperature <= 10) || !(floor >= 0 && floor < 1))
     throw Error("temperature must be in [0, 10] and floor in [0, 1)", kWhere);
   if (candidates < 1 || candidates > 256) throw Error("candidates must be between 1 and 256", kWhere);
@@ -222,6 +235,12 @@ WebModelInfo read_web_model_info(const std::string& json_path) {
   info.threshold = json_get<double>(rec, "threshold", info.threshold, json_path + ", recommended");
   info.start_noise = json_get<double>(rec, "start_noise", info.start_noise, json_path + ", recommended");
   info.candidates = json_get<int>(rec, "candidates", info.candidates, json_path + ", recommended");
+  info.decode = json_get<std::string>(rec, "decode", info.decode, json_path + ", recommended");
+  info.length = json_get<std::string>(rec, "length", info.length, json_path + ", recommended");
+  if (info.length != "model" && info.length != "target")
+    throw Error("\"length\" must be \"model\" or \"target\"", json_path + ", recommended");
+  if (info.decode != "threshold" && info.decode != "count" && info.decode != "attached")
+    throw Error("\"decode\" must be \"threshold\", \"count\" or \"attached\"", json_path + ", recommended");
   return info;
 }
 
@@ -248,7 +267,7 @@ WebGenerateResult generate_webs(const WebGenerateRequest& req, ProgressSink& sin
   const auto model = load_web_model(req.model);
   const TryOptions opt{req.cond_scale, req.start_noise, req.temperature, req.floor, req.sampling,
                        DecodeOptions{req.decode, req.threshold, req.symmetric, req.degree_cap}, req.seed,
-                       req.candidates, req.prefer_connected};
+                       req.candidates, req.prefer_connected, req.length == "target"};
   WebGenerateResult res;
   res.request = req;
   const int per_batch = std::max(1, kChunk / req.candidates);  // webs decoded together
@@ -276,7 +295,7 @@ WebGenerateResult generate_webs(const WebGenerateRequest& req, ProgressSink& sin
 Json WebEvalRequest::to_json() const {
   return {{"model", model}, {"data", data}, {"count", count}, {"data_seed", data_seed}, {"seed", seed},
           {"cond_scale", cond_scale}, {"start_noise", start_noise}, {"sampling", sampling}, {"decode", decode},
-          {"threshold", threshold}, {"temperature", temperature}, {"floor", floor}, {"candidates", candidates},
+          {"length", length}, {"threshold", threshold}, {"temperature", temperature}, {"floor", floor}, {"candidates", candidates},
           {"prefer_connected", prefer_connected}, {"threads", threads}};
 }
 
@@ -330,6 +349,10 @@ WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, 
   if (req.candidates < 1 || req.candidates > 256) throw Error("candidates must be between 1 and 256", "web eval request");
   if (req.candidates > 1 && req.start_noise == 0 && req.sampling == "mean")
     throw Error("candidates > 1 needs a start noise above 0 or sampling \"sample\"", "web eval request");
+  if (req.length != "model" && req.length != "target")
+    throw Error("length must be \"model\" or \"target\"", "web eval request");
+  if (req.decode != "threshold" && req.decode != "count" && req.decode != "attached")
+    throw Error("decode must be \"threshold\", \"count\" or \"attached\"", "web eval request");
   ThreadScope thread_scope(req.threads);
   torch::NoGradGuard no_grad;
   const auto model = load_web_model(req.model);
@@ -348,7 +371,7 @@ WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, 
   if (n < 2) throw Error("fewer than 2 samples to evaluate on", req.data);
   const TryOptions opt{req.cond_scale, req.start_noise, req.temperature, req.floor, req.sampling,
                        DecodeOptions{req.decode, req.threshold, false, kMaxNeighbors}, req.seed, req.candidates,
-                       req.prefer_connected};
+                       req.prefer_connected, req.length == "target"};
   std::vector<Properties> measured;
   WebEvalResult res;
   res.request = req;

@@ -26,6 +26,10 @@ struct WebGenerateRequest {
   double start_noise = 0.1;
   double threshold = 0.25;           // adjacency value that makes a thread (the paper's)
   std::string decode = "threshold";  // or "count" (see DecodeOptions in web_model.h)
+  // "model": the web ends where the model's threads end (the paper). "target": the decoder stops after the asked
+  // number of nodes (round(targets[4])), as a text generator stops at its length limit — the web has exactly the
+  // node count asked for, and rows past it are not computed.
+  std::string length = "model";
   // "mean": the paper's decoding (every row is the predicted mean, deterministic after the start). "sample": the
   // MSE objective read as a Gaussian/Bernoulli likelihood — each row's x, y, z get seeded noise of the spread the
   // model showed on held-out rows (× temperature), and each adjacency entry is drawn with its predicted value as
@@ -74,6 +78,8 @@ struct WebModelInfo {
   double threshold = 0.25;
   double start_noise = 0.1;
   int candidates = 1;
+  std::string decode = "threshold";
+  std::string length = "model";
 };
 WebModelInfo read_web_model_info(const std::string& json_path);
 
@@ -92,6 +98,7 @@ struct WebEvalRequest {
   double start_noise = 0.0;
   std::string sampling = "mean";     // as WebGenerateRequest
   std::string decode = "threshold";
+  std::string length = "model";      // as WebGenerateRequest
   double threshold = 0.25;
   double temperature = 1.0;
   double floor = 0.1;

@@ -98,39 +98,66 @@ RowTensors dataset_rows(const WebDataset& data, const Normalization& norm, int L
 
 WebGraph decode_rows(const at::Tensor& rows_in, const Normalization& norm, const DecodeOptions& opt, DecodeStats* stats) {
   auto rows = rows_in.to(torch::kFloat).contiguous();
-  const int64_t L = rows.size(0);
-  auto adj = rows.slice(1, 3, 3 + L).clamp(0, 1);
-  if (opt.symmetric) adj = (0.5 * (adj + adj.t())).contiguous();
+  const int64_t L0 = rows.size(0);
+  if (opt.node_count < 0) throw Error("node count must not be negative", "web decoding");
+  const int64_t L = opt.node_count > 0 ? std::min<int64_t>(L0, opt.node_count) : L0;
+  auto raw = rows.slice(1, 3, 3 + L0).slice(0, 0, L).slice(1, 0, L).contiguous();
+  auto adj = raw.clamp(0, 1);
+  if (opt.symmetric) {
+    adj = (0.5 * (adj + adj.t())).contiguous();
+    raw = (0.5 * (raw + raw.t())).contiguous();
+  }
   auto a = adj.accessor<float, 2>();
+  auto unclamped = raw.accessor<float, 2>();  // ranks entries the clamp would tie at 0
   auto xyz = rows.accessor<float, 2>();
   DecodeStats st;
-  std::vector<Edge> edges;
+  const bool by_count = opt.rule == "count", attached = opt.rule == "attached";
+  // Each row's candidate entries, strongest first (ties by index so the decode is deterministic).
+  std::vector<std::vector<std::pair<float, int>>> listed(static_cast<std::size_t>(L));
   int last = -1;
   for (int64_t i = 0; i < L; ++i) {
-    std::vector<std::pair<float, int>> listed;
-    const bool by_count = opt.rule == "count";
+    auto& row = listed[static_cast<std::size_t>(i)];
     double mass = 0;
     for (int64_t j = 0; j < L; ++j) {
       if (i == j) continue;
       mass += a[i][j];
-      if (by_count ? a[i][j] > 0 : a[i][j] >= opt.threshold) listed.push_back({a[i][j], static_cast<int>(j)});
+      if (by_count ? a[i][j] > 0 : a[i][j] >= opt.threshold) row.push_back({a[i][j], static_cast<int>(j)});
     }
-    // Strongest first; ties by index so the decode is deterministic.
-    std::sort(listed.begin(), listed.end(), [](auto& p, auto& q) { return p.first != q.first ? p.first > q.first : p.second < q.second; });
-    if (by_count) listed.resize(std::min(listed.size(), static_cast<std::size_t>(std::lround(mass))));
-    st.candidate_entries += static_cast<int>(listed.size());
-    if (static_cast<int>(listed.size()) > opt.degree_cap) {
-      st.capped_entries += static_cast<int>(listed.size()) - opt.degree_cap;
-      listed.resize(static_cast<std::size_t>(opt.degree_cap));
+    std::sort(row.begin(), row.end(), [](auto& p, auto& q) { return p.first != q.first ? p.first > q.first : p.second < q.second; });
+    if (by_count) row.resize(std::min(row.size(), static_cast<std::size_t>(std::lround(mass))));
+    for (const auto& e : row) last = std::max({last, static_cast<int>(i), e.second});
+  }
+  // "attached": every node after the first hangs on at least one earlier node, as in every breadth-first sample
+  // (a node is reached from one placed before it) — a row whose threads all fell under the threshold keeps its
+  // strongest entry to an earlier node. Rows past the web's end (node_count, or the last thread) stay empty.
+  if (attached) {
+    const int64_t end = opt.node_count > 0 ? L : last + 1;
+    for (int64_t i = 1; i < end; ++i) {
+      auto& row = listed[static_cast<std::size_t>(i)];
+      if (std::any_of(row.begin(), row.end(), [&](auto& e) { return e.second < i; })) continue;
+      int best = 0;
+      for (int64_t j = 1; j < i; ++j)
+        if (unclamped[i][j] > unclamped[i][best]) best = static_cast<int>(j);
+      row.insert(row.begin(), {a[i][best], best});
     }
-    std::sort(listed.begin(), listed.end(), [](auto& p, auto& q) { return p.second < q.second; });
-    for (const auto& [value, j] : listed) {
-      edges.push_back({static_cast<int>(i), j});
-      last = std::max({last, static_cast<int>(i), j});
+  }
+  std::vector<Edge> edges;
+  last = -1;  // the web's end as decoded (after the degree cap)
+  for (int64_t i = 0; i < L; ++i) {
+    auto& row = listed[static_cast<std::size_t>(i)];
+    st.candidate_entries += static_cast<int>(row.size());
+    if (static_cast<int>(row.size()) > opt.degree_cap) {
+      st.capped_entries += static_cast<int>(row.size()) - opt.degree_cap;
+      row.resize(static_cast<std::size_t>(opt.degree_cap));
+    }
+    std::sort(row.begin(), row.end(), [](auto& p, auto& q) { return p.second < q.second; });
+    for (const auto& e : row) {
+      edges.push_back({static_cast<int>(i), e.second});
+      last = std::max({last, static_cast<int>(i), e.second});
     }
   }
   WebGraph g;
-  const int n = std::max(1, last + 1);
+  const int n = opt.node_count > 0 ? static_cast<int>(L) : std::max(1, last + 1);
   for (int i = 0; i < n; ++i)
     g.nodes.push_back({norm.unscale_xyz(xyz[i][0]), norm.unscale_xyz(xyz[i][1]), norm.unscale_xyz(xyz[i][2])});
   g.edges = std::move(edges);

@@ -54,14 +54,19 @@ struct DecodeStats {
 struct DecodeOptions {
   // "threshold": an entry is a thread when its value ≥ threshold (the paper's rule). "count": a row keeps its
   // round(Σ values) strongest entries — the number of threads the model expects there — so a row whose mass is
-  // spread over several candidates (uncertain which earlier node it joins) still gets its thread.
+  // spread over several candidates (uncertain which earlier node it joins) still gets its thread. "attached": the
+  // threshold rule, and a row left without a thread to an earlier node keeps its strongest one (every node after
+  // the first joins the web, as in the breadth-first data).
   std::string rule = "threshold";
   double threshold = 0.25;  // the paper's dist_matrix_threshold
   bool symmetric = false;   // average a with aᵀ first (the paper's enforce_symmetry; changes directed counts)
   int degree_cap = kMaxNeighbors;  // entries per node kept (strongest first), as the 5 neighbour slots allow
+  // 0: the web ends where the model's threads end (the paper). n > 0: the web is the first n rows (threads to
+  // later rows dropped), so it has exactly the node count asked for.
+  int node_count = 0;
 };
 // rows: one sample, [L, 3 + L] float (CPU, contiguous). The node count is 1 + the largest index any kept entry
-// names; xyz are unscaled to the data's units.
+// names, or opt.node_count; xyz are unscaled to the data's units.
 WebGraph decode_rows(const at::Tensor& rows, const Normalization&, const DecodeOptions&, DecodeStats* stats = nullptr);
 
 }  // namespace weft::web

@@ -243,6 +243,44 @@ class TestWebModel : public QObject {
     QCOMPARE(gthresh.edges, (std::vector<Edge>{{1, 0}}));
   }
 
+  // "attached": a row left without a thread to an earlier node keeps its strongest earlier entry (never a later
+  // one), so every node joins the web; node_count cuts the web at the asked size whatever the rows say.
+  void attachedRuleAndNodeCount() {
+    const int L = 8;
+    auto rows = torch::zeros({L, 3 + L});
+    rows[1][3 + 0] = 0.9;
+    rows[2][3 + 0] = -0.3;  // both earlier entries under the threshold; node 1 ranks higher
+    rows[2][3 + 1] = -0.1;
+    rows[2][3 + 5] = 0.2;   // stronger, but a later node: never the attachment
+    rows[3][3 + 2] = 0.8;
+    rows[4][3 + 1] = -0.5;  // rows past the model's end (row 3) stay out of the web
+    rows[4][3 + 3] = 0.1;
+    DecodeStats st;
+    const auto plain = decode_rows(rows, unit_norm(), DecodeOptions{}, &st);
+    QCOMPARE(plain.edges, (std::vector<Edge>{{1, 0}, {3, 2}}));
+    QVERIFY(!st.connected);
+    const auto attached = decode_rows(rows, unit_norm(), DecodeOptions{"attached", 0.25, false, 5}, &st);
+    QCOMPARE(int(attached.nodes.size()), 4);
+    QCOMPARE(attached.edges, (std::vector<Edge>{{1, 0}, {2, 1}, {3, 2}}));
+    QVERIFY(st.connected);
+    // Six nodes asked: rows 4 and 5 join too (row 4 at its strongest earlier entry, node 3; row 5, all zeros, at
+    // node 0); three asked: the thread from row 3 is dropped with its node and row 2 has no thread left.
+    DecodeOptions six{"attached", 0.25, false, 5};
+    six.node_count = 6;
+    const auto g6 = decode_rows(rows, unit_norm(), six, &st);
+    QCOMPARE(int(g6.nodes.size()), 6);
+    QCOMPARE(g6.edges, (std::vector<Edge>{{1, 0}, {2, 1}, {3, 2}, {4, 3}, {5, 0}}));
+    QVERIFY(st.connected);
+    DecodeOptions three;
+    three.node_count = 3;
+    const auto g3 = decode_rows(rows, unit_norm(), three, &st);
+    QCOMPARE(int(g3.nodes.size()), 3);
+    QCOMPARE(g3.edges, (std::vector<Edge>{{1, 0}}));
+    QCOMPARE(st.isolated_nodes, 1);
+    three.node_count = -1;
+    QVERIFY_THROWS_EXCEPTION(Error, decode_rows(rows, unit_norm(), three, nullptr));
+  }
+
   void datasetRowsMatchTheNeighbourSlots() {
     WebGraph g;
     g.nodes = {{0, 0, 0}, {2, 0, 0}, {2, 2, 1}};

@@ -86,6 +86,38 @@ class TestWebShipped : public QObject {
     QVERIFY(whole.connected_fraction > 0.9);
   }
 
+  // The studio's decoding (model.json "recommended": the web stops at the asked node count, every node joins an
+  // earlier one, best of 64 tries), re-run on the first 40 targets of eval-recommended.json: every web has exactly
+  // the asked node count and is in one piece, and the pooled R² stays near the card's (0.92 on 200 targets).
+  void recommendedDecodingMeetsTheGoal() {
+    const Json card = parse_json(read_file(kDir + "/eval-recommended.json"), "eval-recommended.json");
+    const Json& r = card.at("weft").at("request");
+    const auto info = read_web_model_info(kDir + "/model.json");
+    QCOMPARE(r.at("candidates").get<int>(), info.candidates);  // the card measured what the studio uses
+    QCOMPARE(r.at("length").get<std::string>(), info.length);
+    QCOMPARE(r.at("decode").get<std::string>(), info.decode);
+    WebEvalRequest e;
+    e.model = kDir + "/model.json";
+    e.count = 40;
+    e.data_seed = r.at("data_seed").get<std::uint64_t>();
+    e.seed = r.at("seed").get<std::uint64_t>();
+    e.cond_scale = info.cond_scale;
+    e.threshold = info.threshold;
+    e.start_noise = info.start_noise;
+    e.candidates = info.candidates;
+    e.decode = info.decode;
+    e.length = info.length;
+    NullSink sink;
+    CancelToken cancel;
+    const auto res = evaluate_web_model(e, sink, cancel);
+    qInfo("%s", res.table().c_str());
+    QCOMPARE(res.mae[4], 0.0);
+    QCOMPARE(res.connected_fraction, 1.0);
+    QCOMPARE(res.isolated_per_web, 0.0);
+    QVERIFY2(res.pooled_r2 > 0.85, qPrintable(QString::number(res.pooled_r2)));
+    QVERIFY(std::abs(res.pooled_r2 - card.at("pooled_r2").get<double>()) < 0.06);
+  }
+
   void sameRequestSameWeb() {
     WebGenerateRequest g;
     g.model = kDir + "/model.json";
@@ -118,6 +150,8 @@ class TestWebShipped : public QObject {
     QCOMPARE(plain.at("threshold").get<double>(), rec.at("threshold").get<double>());
     QCOMPARE(plain.at("start_noise").get<double>(), rec.at("start_noise").get<double>());
     QCOMPARE(plain.at("candidates").get<int>(), rec.at("candidates").get<int>());
+    QCOMPARE(plain.at("decode").get<std::string>(), rec.at("decode").get<std::string>());
+    QCOMPARE(plain.at("length").get<std::string>(), rec.at("length").get<std::string>());
     const Json one = request_of({"--candidates", "1"});
     QCOMPARE(one.at("candidates").get<int>(), 1);
     QCOMPARE(one.at("cond_scale").get<double>(), rec.at("cond_scale").get<double>());

@@ -210,6 +210,8 @@ web::WebGenerateRequest WebGeneratorBox::request() const {
   r.prefer_connected = onepiece_->isChecked();
   r.sampling = decoding_->currentData().toString().toStdString();
   r.threshold = info_.threshold;
+  r.decode = info_.decode;
+  r.length = info_.length;
   return r;
 }
 
