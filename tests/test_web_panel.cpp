@@ -23,6 +23,7 @@
 #include "web/WebPanel.h"
 #include "web/WebView3D.h"
 #include "web/graph_files.h"
+#include "web/web_generate.h"
 #include "web/web_generator.h"
 #ifdef WEFT_HAVE_WEB_MODEL
 #include <QPushButton>
@@ -201,7 +202,16 @@ class TestWebPanel : public QObject {
   void generatesFromTargets() {
     WebGeneratorBox* box = panel()->generatorBox();
     QVERIFY(box);
-    if (!WebGeneratorBox::shippedModel().isEmpty()) QCOMPARE(box->modelPath(), WebGeneratorBox::shippedModel());
+    if (!WebGeneratorBox::shippedModel().isEmpty()) {
+      QCOMPARE(box->modelPath(), WebGeneratorBox::shippedModel());
+      // The sliders start at the card's example targets (a real web's properties, which agree with each other),
+      // within the sliders' resolution (1/1000 of the range; whole numbers exactly).
+      const auto info = weft::web::read_web_model_info(WebGeneratorBox::shippedModel().toStdString());
+      QVERIFY(info.example_targets);
+      for (std::size_t k = 0; k < 7; ++k)
+        QVERIFY2(std::abs(box->targets()[k] - (*info.example_targets)[k]) <= (info.y_max[k] - info.y_min[k]) / 1999,
+                 qPrintable(QString("property %1: %2").arg(k).arg(box->targets()[k])));
+    }
     QString error;
     QVERIFY(!box->setModel(dir_.filePath("unit.json"), &error));  // a graph file is not a model
     QVERIFY2(error.contains("weft-web-generator"), qPrintable(error));

@@ -235,6 +235,13 @@ WebModelInfo read_web_model_info(const std::string& json_path) {
   info.threshold = json_get<double>(rec, "threshold", info.threshold, json_path + ", recommended");
   info.start_noise = json_get<double>(rec, "start_noise", info.start_noise, json_path + ", recommended");
   info.candidates = json_get<int>(rec, "candidates", info.candidates, json_path + ", recommended");
+  if (rec.contains("targets")) {
+    const auto t = json_get<std::vector<double>>(rec, "targets", {}, json_path + ", recommended");
+    if (t.size() != kNumProperties || !std::all_of(t.begin(), t.end(), [](double v) { return std::isfinite(v); }))
+      throw Error("\"targets\" must hold 7 finite numbers", json_path + ", recommended");
+    info.example_targets.emplace();
+    std::copy(t.begin(), t.end(), info.example_targets->begin());
+  }
   info.decode = json_get<std::string>(rec, "decode", info.decode, json_path + ", recommended");
   info.length = json_get<std::string>(rec, "length", info.length, json_path + ", recommended");
   if (info.length != "model" && info.length != "target")

@@ -6,6 +6,7 @@
 // [−1, 1] units) and every later row is predicted from that start. start_noise 0 gives the one deterministic web.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,10 @@ struct WebModelInfo {
   int candidates = 1;
   std::string decode = "threshold";
   std::string length = "model";
+  // Targets a front-end starts from: the measured properties of a real held-out web (recommended "targets"), so
+  // the 7 values agree with each other (independent slider midpoints would ask for 68 entries on 36 nodes at 1.45
+  // per node). Absent: none.
+  std::optional<Properties> example_targets;
 };
 WebModelInfo read_web_model_info(const std::string& json_path);
 

@@ -142,6 +142,8 @@ bool WebGeneratorBox::setModel(const QString& jsonPath, QString* error) {
     }
     if (hadModel) {
       setTargets(before);
+    } else if (info_.example_targets) {
+      setTargets(*info_.example_targets);
     } else {
       for (auto* s : sliders_) s->setValue((s->minimum() + s->maximum()) / 2);
     }
