@@ -30,9 +30,9 @@ class VideoCommands final : public CommandGroup {
     generate_->add_option("--model", r.model, "model JSON (config + weight files)");
     generate_->add_option("--class", r.class_id, "class id (negative: unconditional)");
     generate_->add_option("--seed", r.seed, "64-bit seed");
-    generate_->add_option("--cfg", r.cfg, "guidance at the last scale (ramps up from 0)");
-    generate_->add_option("--top-k", r.top_k, "keep the k most likely codes (0: off)");
-    generate_->add_option("--top-p", r.top_p, "nucleus sampling mass (0: off)");
+    gen_sampling_.cfg = generate_->add_option("--cfg", r.cfg, "guidance at the last scale, ramps up from 0 (default: the model's)");
+    gen_sampling_.top_k = generate_->add_option("--top-k", r.top_k, "keep the k most likely codes (0: off; default: the model's)");
+    gen_sampling_.top_p = generate_->add_option("--top-p", r.top_p, "nucleus sampling mass (0: off; default: the model's)");
     generate_->add_option("--count", r.count, "number of clips");
     generate_->add_option("--batch", r.batch, "clips sampled together");
     generate_->add_option("-o,--out", out_, "output folder");
@@ -88,9 +88,9 @@ class VideoCommands final : public CommandGroup {
     eval_->add_option("--train-data", e.train_data, "training clips for the reference distances (\"\" to skip)");
     eval_->add_option("--baseline", e.baseline, "picture model for the per-frame baseline (optional)");
     eval_->add_option("--per-class", e.per_class, "generated clips per class");
-    eval_->add_option("--cfg", e.cfg, "guidance at the last scale");
-    eval_->add_option("--top-k", e.top_k, "top-k (0: off)");
-    eval_->add_option("--top-p", e.top_p, "top-p (0: off)");
+    eval_sampling_.cfg = eval_->add_option("--cfg", e.cfg, "guidance at the last scale (default: the model's)");
+    eval_sampling_.top_k = eval_->add_option("--top-k", e.top_k, "top-k (0: off; default: the model's)");
+    eval_sampling_.top_p = eval_->add_option("--top-p", e.top_p, "top-p (0: off; default: the model's)");
     eval_->add_option("--seed", e.seed, "64-bit seed");
     eval_->add_option("--json", eval_json_, "also write the result as JSON here");
   }
@@ -111,6 +111,7 @@ class VideoCommands final : public CommandGroup {
     auto g = gen_req_;
     if (!from_.empty()) g = image::GenerateRequest::from_json(stored_request(from_));
     if (g.model.empty()) throw Error("--model (or --from) is required", "weft video");
+    if (from_.empty()) gen_sampling_.fill_unset(g);  // a stored request is repeated as it was
     std::vector<image::ClipFormat> formats;
     for (const auto& f : formats_) formats.push_back(image::clip_format_from_name(f));
     if (formats.empty()) formats.push_back(image::ClipFormat::Mp4);
@@ -169,11 +170,26 @@ class VideoCommands final : public CommandGroup {
     // Refuse a picture model before generating anything (its JSON has no "video" section).
     if (!parse_json(read_file(req.model), req.model).contains("video"))
       throw Error("this is a picture model: use `weft image eval`", req.model);
+    eval_sampling_.fill_unset(req);
     const auto res = image::evaluate_image_model(req, ctx.sink, ctx.cancel);
     if (!eval_json_.empty()) write_file_atomic(eval_json_, res.to_json().dump(2) + "\n");
     if (!ctx.quiet) std::printf("%s", res.table().c_str());
   }
 
+  // The sampling flags of one subcommand: those the user left out take model.json's "recommended" values (the
+  // settings its card measured), else the defaults above.
+  struct SamplingFlags {
+    CLI::Option *cfg = nullptr, *top_k = nullptr, *top_p = nullptr;
+    template <class Request>
+    void fill_unset(Request& req) const {
+      const auto rec = image::recommended_sampling(parse_json(read_file(req.model), req.model), req.model);
+      if (!rec) return;
+      if (!cfg->count()) req.cfg = rec->cfg;
+      if (!top_k->count()) req.top_k = rec->top_k;
+      if (!top_p->count()) req.top_p = rec->top_p;
+    }
+  };
+  SamplingFlags gen_sampling_, eval_sampling_;
   CLI::App *generate_ = nullptr, *train_ = nullptr, *classifier_ = nullptr, *eval_ = nullptr;
   image::GenerateRequest gen_req_;
   image::ImageTrainRequest train_req_;

@@ -19,9 +19,11 @@
 #include <QtTest>
 
 #include "common/json_io.h"
+#include "common/atomic_file.h"
 #include "gui_drop.h"
 #include "image/clip_export.h"
 #include "image/video_util.h"
+#include "image/ImageModels.h"
 #include "shared/JobRunner.h"
 #include "shared/MainWindow.h"
 #include "video/ClipPlayer.h"
@@ -131,6 +133,30 @@ class TestVideoPanel : public QObject {
     QCOMPARE(p->seedSpin()->value(), 11);
     QCOMPARE(p->classBox()->currentData().toInt(), 1);
     QVERIFY(p->errorText().isEmpty());
+  }
+
+  // A model whose JSON carries "recommended" sampling: choosing it sets CFG, top-k and top-p to it (the settings
+  // its card measured); an impossible value makes the model unusable, with the key named.
+  void startsFromTheModelsRecommendedSampling() {
+    MainWindow w;
+    VideoPanel* p = open(w);
+    QVERIFY(p);
+    QVERIFY(!p->currentModel().hasRecommended);
+    QDir().mkpath(dir_.filePath("tuned"));
+    const QString tuned = QString::fromStdString(weft::test::write_random_video_model(dir_.filePath("tuned").toStdString()));
+    Json j = parse_json(read_file(tuned.toStdString()), "tuned model");
+    j["recommended"] = {{"cfg", 3.25}, {"top_k", 7}, {"top_p", 0.5}};
+    write_file_atomic(tuned.toStdString(), j.dump());
+    p->cfgSpin()->setValue(1.0);
+    QVERIFY(p->openModel(tuned));
+    QCOMPARE(p->currentModel().path, QFileInfo(tuned).absoluteFilePath());
+    QCOMPARE(p->cfgSpin()->value(), 3.25);
+    QCOMPARE(p->topKSpin()->value(), 7);
+    QCOMPARE(p->topPSpin()->value(), 0.5);
+    j["recommended"]["top_p"] = 2;
+    write_file_atomic(tuned.toStdString(), j.dump());
+    const auto bad = ImageModels::read(tuned);
+    QVERIFY2(bad.error.contains("top_p"), qPrintable(bad.error));
   }
 
   void refusesPictureModelsAndCancels() {

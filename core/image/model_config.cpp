@@ -114,4 +114,19 @@ ModelConfig ModelConfig::from_json(const Json& j, const std::string& where) {
   return c;
 }
 
+std::optional<SamplingSettings> recommended_sampling(const Json& j, const std::string& where) {
+  if (!j.is_object() || !j.contains("recommended")) return std::nullopt;
+  const Json& r = j.at("recommended");
+  const std::string w = where + ", recommended";
+  if (!r.is_object()) throw Error("\"recommended\" must be an object", where);
+  SamplingSettings s;
+  s.cfg = json_get(r, "cfg", s.cfg, w);
+  s.top_k = json_get(r, "top_k", s.top_k, w);
+  s.top_p = json_get(r, "top_p", s.top_p, w);
+  if (!(s.cfg >= 0 && s.cfg <= 100)) throw Error("\"cfg\" must be in [0, 100]", w);
+  if (s.top_k < 0) throw Error("\"top_k\" must not be negative", w);
+  if (!(s.top_p >= 0 && s.top_p <= 1)) throw Error("\"top_p\" must be in [0, 1]", w);
+  return s;
+}
+
 }  // namespace weft::image

@@ -1,6 +1,7 @@
 #pragma once
 // Sizes of the two VAR networks, as plain data with JSON. Field names follow the official constructors
 // (FoundationVision/VAR `VQVAE`, `VAR`), so a config can be read off a checkpoint's provenance.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,5 +76,14 @@ struct ModelConfig {
   Json to_json() const;
   static ModelConfig from_json(const Json&, const std::string& where = "model config");
 };
+
+// The sampling a model card measured its best figures with: model.json "recommended" {"cfg", "top_k", "top_p"}.
+// Front-ends start from it (flags the user gives win). Absent: nullopt; bad values: Error naming the key.
+struct SamplingSettings {
+  double cfg = 1.5;
+  int top_k = 0;
+  double top_p = 0;
+};
+std::optional<SamplingSettings> recommended_sampling(const Json& model_json, const std::string& where);
 
 }  // namespace weft::image

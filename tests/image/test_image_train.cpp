@@ -177,7 +177,7 @@ class TestImageTrain : public QObject {
     QVERIFY(torch::equal(set.images, load_image_set({"noto-emoji", 32, 3, 40}).images));
     QVERIFY(!torch::equal(set.images, load_image_set({"noto-emoji:test", 32, 3, 40}).images));
     QCOMPARE(load_image_set({"noto-emoji:test", 16, 1, 10}).images.sizes().vec(), (std::vector<int64_t>{10, 1, 16, 16}));
-    for (const std::string font : {dir_.filePath("none.ttf").toStdString(),
+    for (const std::string& font : {dir_.filePath("none.ttf").toStdString(),
                                    std::string("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")}) {
       if (!fs::exists(font) && font.find("DejaVu") != std::string::npos) continue;
       qputenv("WEFT_EMOJI_FONT", QByteArray::fromStdString(font));

@@ -4,13 +4,18 @@
 // the space-time pyramid, the tokenizer or the sampler break.
 #include <torch/torch.h>  // before Qt: Qt's `slots` macro breaks LibTorch headers
 
+#include <QDir>
 #include <QtTest>
 
 #include <filesystem>
 
+#include "cli_run.h"
+#include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/json_io.h"
 #include "image/evaluate.h"
 #include "image/clip_data.h"
+#include "image/clip_export.h"
 #include "image/generate.h"
 #include "image/image_data.h"
 #include "image/model_io.h"
@@ -94,6 +99,33 @@ class TestVideoShipped : public QObject {
     QVERIFY(a.clips[0][0].pixels != a.clips[1][0].pixels);
     g.class_id = 12;
     QVERIFY_THROWS_EXCEPTION(Error, generate_video(g, sink, CancelToken{}));  // 12 classes: 0 … 11
+  }
+
+  // `weft video generate` as typed: without sampling flags it samples as the model card measured (model.json
+  // "recommended"); a flag overrides one setting and leaves the others. The GIF's comment holds the request.
+  void generateCommandUsesTheCardsSampling() {
+    const Json rec = parse_json(read_file(kModel), "model.json").at("recommended");
+    const QString out = QDir::temp().filePath("weft_video_sampling_defaults");
+    auto request_of = [&](QStringList extra) {
+      QDir(out).removeRecursively();
+      const auto run = weft::testing::runWeft(QStringList{"--threads", "1", "--quiet", "video", "generate", "--model",
+                                                          QString::fromStdString(kModel), "--count", "1", "--format",
+                                                          "gif", "-o", out} + extra);
+      if (run.code != 0) qWarning("%s", qPrintable(run.err));
+      const auto gifs = QDir(out).entryList({"*.gif"});
+      if (gifs.size() != 1) return Json();
+      return parse_json(read_gif_comment(QDir(out).filePath(gifs[0]).toStdString()), "gif").at("weft").at("request");
+    };
+    const Json plain = request_of({});
+    QVERIFY(!plain.is_null());
+    QCOMPARE(plain.at("cfg").get<double>(), rec.at("cfg").get<double>());
+    QCOMPARE(plain.at("top_p").get<double>(), rec.at("top_p").get<double>());
+    QCOMPARE(plain.at("top_k").get<int>(), rec.at("top_k").get<int>());
+    const Json two = request_of({"--cfg", "2"});
+    QVERIFY(!two.is_null());
+    QCOMPARE(two.at("cfg").get<double>(), 2.0);
+    QCOMPARE(two.at("top_p").get<double>(), rec.at("top_p").get<double>());
+    QDir(out).removeRecursively();
   }
 };
 

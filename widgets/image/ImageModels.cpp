@@ -68,6 +68,12 @@ ImageModelInfo ImageModels::read(const QString& jsonPath) {
     info.scales = int(config.patch_nums.size());
     info.frames = config.is_video() ? config.video.frames : 0;
     info.fps = config.is_video() ? config.video.fps : 0;
+    if (const auto rec = image::recommended_sampling(j, where)) {
+      info.hasRecommended = true;
+      info.cfg = rec->cfg;
+      info.topK = rec->top_k;
+      info.topP = rec->top_p;
+    }
   } catch (const Error& e) {
     info.error = QString::fromStdString(e.what());
   } catch (const std::exception& e) {

@@ -22,6 +22,11 @@ struct ImageModelInfo {
   int frames = 0;        // video models: frames per clip (0: a picture model)
   double fps = 0;        // video models: playback rate
   QString cardPath;      // MODEL_CARD.md next to the JSON, if present
+  // model.json "recommended" sampling (the settings its card measured), when it has one.
+  bool hasRecommended = false;
+  double cfg = 0;
+  int topK = 0;
+  double topP = 0;
 
   bool ok() const { return error.isEmpty(); }
   QString className(int id) const;  // the name from the JSON, else "class N"; "unconditional" for id < 0

@@ -241,6 +241,11 @@ void VideoPanel::onModelChanged() {
                             .arg(m.frames).arg(m.imageSize).arg(m.fps).arg(m.numClasses).arg(m.scales));
     QSettings().setValue("video/model", m.path);
     player_->fpsSpin()->setValue(m.fps);
+    if (m.hasRecommended) {  // start from the sampling the model card measured
+      cfg_->setValue(m.cfg);
+      topK_->setValue(m.topK);
+      topP_->setValue(m.topP);
+    }
   }
   const int previous = class_->currentData().isValid() ? class_->currentData().toInt() : 0;
   {

@@ -63,6 +63,8 @@ class VideoPanel : public QWidget {
   QComboBox* classBox() const { return class_; }
   QSpinBox* seedSpin() const { return seed_; }
   QDoubleSpinBox* cfgSpin() const { return cfg_; }
+  QSpinBox* topKSpin() const { return topK_; }
+  QDoubleSpinBox* topPSpin() const { return topP_; }
   QSpinBox* countSpin() const { return count_; }
   QComboBox* previewBox() const { return preview_; }
   QPushButton* generateButton() const { return generateButton_; }
