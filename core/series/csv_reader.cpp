@@ -243,7 +243,7 @@ SeriesTable scan(std::istream& in, std::string_view origin, RowVisitor& visitor,
 
   double num = 0;
   auto data_like = [&](const std::string& f) {
-    return parse_cell(f, d, num) != CellKind::Invalid || parse_timestamp(f).has_value();
+    return parse_cell(f, d, num) != CellKind::Invalid || looks_like_timestamp(f);
   };
   if (opt.header == HeaderMode::Detect) {
     // A header is a first line with a text field where the next line has data: a text column in a headerless
@@ -280,13 +280,21 @@ SeriesTable scan(std::istream& in, std::string_view origin, RowVisitor& visitor,
     date_col = static_cast<int>(it - names.begin());
   } else {
     for (std::size_t c = 0; c < width && c < rows[0].size(); ++c) {
-      if (!parse_timestamp(rows[0][c])) continue;
+      if (!looks_like_timestamp(rows[0][c])) continue;
       if (date_col < 0 || (is_date_name(names[c]) && !is_date_name(names[static_cast<std::size_t>(date_col)])))
         date_col = static_cast<int>(c);
     }
   }
+  // Slashed dates with the year last: day first when the sample shows a first field above 12, else month first.
+  DayMonth day_month = DayMonth::MonthFirst;
+  if (date_col >= 0) {
+    std::vector<std::string_view> dates;
+    for (const auto& r : rows)
+      if (static_cast<std::size_t>(date_col) < r.size()) dates.push_back(r[static_cast<std::size_t>(date_col)]);
+    day_month = guess_day_month(dates);
+  }
   if (date_col < 0 && !opt.allow_no_date)
-    throw Error("no date column found (expected dates like 2016-07-01 00:00:00 or 1990/1/1 0:00)", t.source);
+    throw Error("no date column found (expected dates like 2016-07-01 00:00:00, 1990/1/1 0:00, 13.01.2020 or 1949-01)", t.source);
   std::vector<int> role(width, 0);  // 0 numeric, 1 date, 2 ignored text
   for (std::size_t c = 0; c < width; ++c) {
     if (static_cast<int>(c) == date_col) {
@@ -342,7 +350,7 @@ SeriesTable scan(std::istream& in, std::string_view origin, RowVisitor& visitor,
     std::size_t k = 0;
     for (std::size_t c = 0; c < width; ++c) {
       if (role[c] == 1) {
-        auto ts = parse_timestamp(fields[c]);
+        auto ts = parse_timestamp(fields[c], day_month);
         if (!ts)
           throw Error(quote_cell(fields[c]) + " is not a date (expected like 2016-07-01 00:00:00 or 1990/1/1 0:00)",
                       at_line() + ", column \"" + names[c] + "\"");

@@ -126,36 +126,87 @@ int day_of_year(Timestamp t) {
   return static_cast<int>(days_from_civil(c.year, c.month, c.day) - days_from_civil(c.year, 1, 1)) + 1;
 }
 
-std::optional<Timestamp> parse_timestamp(std::string_view s) {
+namespace {
+
+// The time of day after a date ("[ |T]H:MM[:SS[.fff]][Z]"), or nothing; fills c's clock fields.
+bool read_clock(std::string_view s, std::size_t pos, CivilTime& c) {
+  if (pos == s.size()) return true;
+  if (s[pos] != ' ' && s[pos] != 'T') return false;
+  ++pos;
+  if (!read_int(s, pos, 1, 2, c.hour) || !expect(s, pos, ':') || !read_int(s, pos, 2, 2, c.minute)) return false;
+  if (expect(s, pos, ':')) {
+    if (!read_int(s, pos, 2, 2, c.second)) return false;
+    if (expect(s, pos, '.')) {  // fractions of a second are dropped: no benchmark runs below 1 s steps
+      int ignored = 0;
+      if (!read_int(s, pos, 1, 9, ignored)) return false;
+    }
+  }
+  expect(s, pos, 'Z');
+  return pos == s.size() && c.hour <= 23 && c.minute <= 59 && c.second <= 59;
+}
+
+bool valid_date(const CivilTime& c) {
+  return c.month >= 1 && c.month <= 12 && c.day >= 1 && c.day <= days_in_month(c.year, c.month);
+}
+
+std::string_view unquote(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '"')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '"')) s.remove_suffix(1);
+  return s;
+}
+
+// "a<sep>b<sep>YYYY": the two 1-2 digit fields before a 4-digit year, and the separator; pos after the year.
+bool read_year_last(std::string_view s, std::size_t& pos, int& a, int& b, int& year, char& sep) {
+  pos = 0;
+  if (!read_int(s, pos, 1, 2, a) || pos >= s.size()) return false;
+  sep = s[pos];
+  if (sep != '/' && sep != '.' && sep != '-') return false;
+  ++pos;
+  return read_int(s, pos, 1, 2, b) && expect(s, pos, sep) && read_int(s, pos, 4, 4, year);
+}
+
+}  // namespace
+
+std::optional<Timestamp> parse_timestamp(std::string_view s, DayMonth order) {
+  s = unquote(s);
   CivilTime c;
   std::size_t pos = 0;
-  if (!read_int(s, pos, 4, 4, c.year)) return std::nullopt;
-  char sep = pos < s.size() ? s[pos] : '\0';
-  if (sep != '-' && sep != '/') return std::nullopt;
-  ++pos;
-  // ISO wants two-digit fields; the slashed spelling of the benchmark files uses 1-2 digits.
-  const int min_digits = sep == '-' ? 2 : 1;
-  if (!read_int(s, pos, min_digits, 2, c.month) || !expect(s, pos, sep) || !read_int(s, pos, min_digits, 2, c.day))
-    return std::nullopt;
-  if (c.month < 1 || c.month > 12 || c.day < 1 || c.day > days_in_month(c.year, c.month)) return std::nullopt;
-  if (pos < s.size()) {
-    if (s[pos] != ' ' && s[pos] != 'T') return std::nullopt;
+  if (read_int(s, pos, 4, 4, c.year)) {
+    const char sep = pos < s.size() ? s[pos] : '\0';
+    if (sep != '-' && sep != '/') return std::nullopt;
     ++pos;
-    if (!read_int(s, pos, 1, 2, c.hour) || !expect(s, pos, ':') || !read_int(s, pos, 2, 2, c.minute)) return std::nullopt;
-    if (expect(s, pos, ':')) {
-      if (!read_int(s, pos, 2, 2, c.second)) return std::nullopt;
-      if (expect(s, pos, '.')) {  // fractions of a second are dropped: no benchmark runs below 1 s steps
-        int ignored = 0;
-        if (!read_int(s, pos, 1, 9, ignored)) return std::nullopt;
-      }
+    // ISO wants two-digit fields; the slashed spelling of the benchmark files uses 1-2 digits.
+    const int min_digits = sep == '-' ? 2 : 1;
+    if (!read_int(s, pos, min_digits, 2, c.month)) return std::nullopt;
+    if (sep == '-' && pos == s.size()) {  // "1949-01": a month
+      c.day = 1;
+    } else if (!expect(s, pos, sep) || !read_int(s, pos, min_digits, 2, c.day)) {
+      return std::nullopt;
     }
-    expect(s, pos, 'Z');
-    if (pos != s.size()) return std::nullopt;
-    if (c.hour > 23 || c.minute > 59 || c.second > 59) return std::nullopt;
+  } else {
+    int a = 0, b = 0;
+    char sep = 0;
+    if (!read_year_last(s, pos, a, b, c.year, sep)) return std::nullopt;
+    const bool day_first = sep != '/' || order == DayMonth::DayFirst;
+    c.day = day_first ? a : b;
+    c.month = day_first ? b : a;
   }
+  if (!valid_date(c) || !read_clock(s, pos, c)) return std::nullopt;
   return to_timestamp(c);
+}
+
+bool looks_like_timestamp(std::string_view s) {
+  return parse_timestamp(s, DayMonth::MonthFirst) || parse_timestamp(s, DayMonth::DayFirst);
+}
+
+DayMonth guess_day_month(const std::vector<std::string_view>& values) {
+  for (auto v : values) {
+    std::size_t pos = 0;
+    int a = 0, b = 0, year = 0;
+    char sep = 0;
+    if (read_year_last(unquote(v), pos, a, b, year, sep) && sep == '/' && a > 12) return DayMonth::DayFirst;
+  }
+  return DayMonth::MonthFirst;
 }
 
 std::string format_timestamp(Timestamp t) {

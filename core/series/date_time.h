@@ -16,11 +16,22 @@ struct CivilTime {
   int year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0;
 };
 
+// How a date with the year last reads its first two fields where the separator does not say: 1/13/2020 is
+// month first (US spreadsheets), 13/1/2020 day first. Dots (13.1.2020) and dashes (13-01-2020) are always day first.
+enum class DayMonth { MonthFirst, DayFirst };
+
 // Accepts the spellings found in the benchmark files and in spreadsheet exports:
 //   2016-07-01 00:00:00   2016-07-01T00:00   2016-07-01   (ISO, optional fraction and trailing Z)
 //   1990/1/1 0:00         2002/01/08         (slashes, 1-2 digit fields)
+//   1949-01                                  (ISO year and month: monthly data, the 1st of the month)
+//   1/13/2020 0:00  13/1/2020  13.01.2020 08:30  13-01-2020   (year last; see DayMonth)
 // Returns nothing for anything else (including impossible dates such as 2017-02-30).
-std::optional<Timestamp> parse_timestamp(std::string_view text);
+std::optional<Timestamp> parse_timestamp(std::string_view text, DayMonth order = DayMonth::MonthFirst);
+// True when the text reads as a date in either order.
+bool looks_like_timestamp(std::string_view text);
+// The order for a column of slashed year-last dates: day first when some first field is above 12 (no month is),
+// else month first. Other spellings do not depend on it.
+DayMonth guess_day_month(const std::vector<std::string_view>& values);
 
 Timestamp to_timestamp(const CivilTime&);
 CivilTime to_civil(Timestamp);

@@ -252,7 +252,8 @@ nlohmann::json ParseReport::to_json() const {
 
 std::string ParseReport::to_text() const {
   std::ostringstream o;
-  o << source << ": " << rows << " rows, " << columns.size() << " numeric columns, " << delimiter_name(delimiter)
+  o << source << ": " << rows << (rows == 1 ? " row, " : " rows, ") << columns.size()
+    << (columns.size() == 1 ? " numeric column, " : " numeric columns, ") << delimiter_name(delimiter)
     << "-separated, " << (has_header ? "with header" : "no header") << "\n";
   if (has_time()) {
     o << "time: column \"" << date_column << "\", " << format_timestamp(first) << " to " << format_timestamp(last);

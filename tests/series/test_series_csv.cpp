@@ -78,6 +78,37 @@ class TestSeriesCsv : public QObject {
     QCOMPARE(day_of_week(*parse_timestamp("2016-07-01")), 4);  // a Friday
     QCOMPARE(day_of_year(*parse_timestamp("2016-12-31")), 366);
     QCOMPARE(format_timestamp(*parse_timestamp("2018-06-26 19:00")), std::string("2018-06-26 19:00:00"));
+    // Spreadsheet spellings with the year last, and ISO months.
+    QCOMPARE(*parse_timestamp("1949-02"), *parse_timestamp("1949-02-01"));
+    QVERIFY(!parse_timestamp("1949-13"));
+    QCOMPARE(*parse_timestamp("13.01.2020 08:30"), *parse_timestamp("2020-01-13 08:30"));  // dots: day first
+    QCOMPARE(*parse_timestamp("03-01-2020"), *parse_timestamp("2020-01-03"));              // dashes: day first
+    QCOMPARE(*parse_timestamp("1/3/2020"), *parse_timestamp("2020-01-03"));                // slashes: month first
+    QCOMPARE(*parse_timestamp("1/3/2020", DayMonth::DayFirst), *parse_timestamp("2020-03-01"));
+    QVERIFY(!parse_timestamp("13/1/2020"));  // no 13th month …
+    QVERIFY(looks_like_timestamp("13/1/2020"));  // … but a day-first date
+    QVERIFY(!parse_timestamp("31.02.2020"));
+    QVERIFY(!parse_timestamp("1.234.567"));
+    QVERIFY(!parse_timestamp("12.10"));
+    std::vector<std::string_view> us{"1/2/2020", "1/13/2020"}, eu{"1/2/2020", "13/2/2020"};
+    QCOMPARE(guess_day_month(us), DayMonth::MonthFirst);
+    QCOMPARE(guess_day_month(eu), DayMonth::DayFirst);
+  }
+
+  // A column of year-last dates is read in the order its values show, and monthly ISO months get a month step.
+  void year_last_and_monthly_dates() {
+    auto eu = parse("Datum;Wert\n11/01/2020;1\n12/01/2020;2\n13/01/2020;3\n14/01/2020;4\n");
+    QCOMPARE(eu.date_name, std::string("Datum"));
+    QCOMPARE(eu.time.front(), *parse_timestamp("2020-01-11"));
+    QCOMPARE(eu.time[1] - eu.time[0], Timestamp(86400));
+    auto us = parse("date,v\n1/11/2020,1\n1/12/2020,2\n1/13/2020,3\n");
+    QCOMPARE(us.time.back(), *parse_timestamp("2020-01-13"));
+    auto monthly = parse("Month,Passengers\n1949-01,112\n1949-02,118\n1949-03,132\n1949-04,129\n");
+    QCOMPARE(monthly.date_name, std::string("Month"));
+    QCOMPARE(monthly.columns, std::vector<std::string>{"Passengers"});
+    const auto report = make_report(monthly);
+    QCOMPARE(report.time_step.months, 1);
+    QVERIFY(report.regular());
   }
 
   void cells() {
