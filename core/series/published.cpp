@@ -63,6 +63,7 @@ std::string benchmark_dataset(const std::string& csv_path) {
   std::transform(stem.begin(), stem.end(), stem.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   if (stem == "exchange_rate" || stem == "exchange") return "Exchange";
   if (stem == "weather") return "Weather";
+  if (stem == "national_illness" || stem == "illness" || stem == "ili") return "ILI";
   return "";
 }
 
@@ -92,6 +93,7 @@ Recipe official_recipe(const std::string& dataset, const std::string& model, int
     // LTSF-Linear's scripts (where DLinear's published numbers come from) raise the learning rate.
     if (dataset == "ETTh1") r.learning_rate = 0.005, r.note = "lr 0.005 (LTSF-Linear script)";
     if (dataset == "Exchange") r.learning_rate = 0.0005, r.batch_size = 8, r.note = "lr 0.0005, batch 8 (LTSF-Linear script)";
+    if (dataset == "ILI") r.learning_rate = 0.01, r.note = "lr 0.01 (LTSF-Linear script)";
   } else if (model == "autoformer" || model == "informer") {
     r.factor = 3;  // every Time-Series-Library script sets --factor 3
     if (model == "autoformer" && dataset == "Exchange" && (horizon == 192 || horizon == 336))

@@ -175,6 +175,29 @@ class TestSeriesPredict : public QObject {
     QCOMPARE(official_recipe("ETTh1", "itransformer", 336).d_model, 512);
     QCOMPARE(official_recipe("Exchange", "itransformer", 96).d_model, 128);
     QCOMPARE(official_recipe("ETTh1", "patchtst", 720).n_heads, 16);
+    QCOMPARE(benchmark_dataset("data/national_illness.csv"), std::string("ILI"));
+    QCOMPARE(official_recipe("ILI", "dlinear", 24).learning_rate, 0.01);
+    QVERIFY(!published_score("ILI", "dlinear", 24));
+  }
+
+  // Published scores were measured at lookback 96: a run at another lookback is not put next to them.
+  void publishedOnlyAtTheirLookback() {
+    BenchRequest b;
+    b.csvs = {std::string(WEFT_SHARED_DIR) + "/data/timeseries/ETTh1.csv"};
+    b.models = {"dlinear"};
+    b.horizons = {96};
+    b.max_epochs = 1;
+    b.max_train_windows = 64;
+    NullSink sink;
+    CancelToken cancel;
+    b.seq_len = 96;
+    const auto at96 = run_protocol_bench(b, sink, cancel);
+    QVERIFY(at96.rows.at(0).has_published);
+    QCOMPARE(at96.rows[0].published_mse, 0.386);
+    b.seq_len = 48;
+    const auto at48 = run_protocol_bench(b, sink, cancel);
+    QVERIFY(!at48.rows.at(0).has_published);
+    QCOMPARE(at48.rows[0].settings["model"]["label_len"].get<int>(), 24);
   }
 
   void benchKeepsFinishedRuns() {
