@@ -211,6 +211,13 @@ class TestWebPanel : public QObject {
       for (std::size_t k = 0; k < 7; ++k)
         QVERIFY2(std::abs(box->targets()[k] - (*info.example_targets)[k]) <= (info.y_max[k] - info.y_min[k]) / 1999,
                  qPrintable(QString("property %1: %2").arg(k).arg(box->targets()[k])));
+      // Entries = nodes × entries per node: moving Nodes moves Entries, moving Entries moves the mean per node.
+      const double perNode = box->targets()[6];
+      box->slider(4)->setValue(box->slider(4)->value() + 10);
+      QCOMPARE(box->targets()[5], std::round(box->targets()[4] * perNode));
+      box->slider(5)->setValue(box->slider(5)->value() + 5);
+      QVERIFY(std::abs(box->targets()[6] - box->targets()[5] / box->targets()[4]) < 0.002);
+      QCOMPARE(box->targets()[4], std::round((*info.example_targets)[4]) + 10);  // Nodes stayed
     }
     QString error;
     QVERIFY(!box->setModel(dir_.filePath("unit.json"), &error));  // a graph file is not a model

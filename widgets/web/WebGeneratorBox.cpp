@@ -17,6 +17,7 @@
 #include <QSpinBox>
 #include <QToolButton>
 #include <algorithm>
+#include <utility>
 #include <cmath>
 
 #include "common/error.h"
@@ -60,7 +61,10 @@ WebGeneratorBox::WebGeneratorBox(QWidget* parent) : QGroupBox(tr("Generate from 
     grid->addWidget(new QLabel(tr(kLabels[k])), k, 0);
     grid->addWidget(s, k, 1);
     grid->addWidget(v, k, 2);
-    connect(s, &QSlider::valueChanged, this, [this, k] { updateLabel(k); });
+    connect(s, &QSlider::valueChanged, this, [this, k] {
+      updateLabel(k);
+      linkCounts(k);
+    });
   }
   form->addRow(grid);
   likeShown_ = new QPushButton(tr("Targets from shown web"));
@@ -198,7 +202,21 @@ web::Properties WebGeneratorBox::targets() const {
 }
 
 void WebGeneratorBox::setTargets(const web::Properties& t) {
+  const bool was = std::exchange(linking_, true);
   for (int k = 0; k < web::kNumProperties; ++k) sliders_[std::size_t(k)]->setValue(positionOf(k, t[std::size_t(k)]));
+  linking_ = was;
+}
+
+void WebGeneratorBox::linkCounts(int changed) {
+  if (linking_ || !hasModel() || changed < 4) return;
+  const bool was = std::exchange(linking_, true);
+  const double nodes = valueAt(4, sliders_[4]->value());
+  if (changed == 5) {  // entries moved: the mean per node follows
+    if (nodes > 0) sliders_[6]->setValue(positionOf(6, valueAt(5, sliders_[5]->value()) / nodes));
+  } else {             // nodes or entries per node moved: the entry count follows
+    sliders_[5]->setValue(positionOf(5, nodes * valueAt(6, sliders_[6]->value())));
+  }
+  linking_ = was;
 }
 
 web::WebGenerateRequest WebGeneratorBox::request() const {

@@ -48,6 +48,9 @@ class WebGeneratorBox : public QGroupBox {
   double valueAt(int property, int position) const;
   int positionOf(int property, double value) const;
   void updateLabel(int property);
+  // Entries = nodes × entries per node by definition: a change to one of the three moves the one it determines.
+  void linkCounts(int changed);
+  bool linking_ = false;  // set while sliders are moved by code (setTargets, linkCounts)
   void chooseModel();
 
   QString modelPath_;
