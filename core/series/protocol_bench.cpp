@@ -302,7 +302,9 @@ std::string bench_table(const std::vector<BenchRow>& rows, bool md) {
       ++j;
     }
     const double n = double(j - i);
-    if (j - i > 1) line(rows[i].dataset, rows[i].model, "avg", mse / n, mae / n, all_pub, pmse / n, pmae / n, "", 0);
+    // Fewer than the protocol's 4 horizons: the label says how many (published values averaged over the same ones).
+    const std::string label = j - i >= 4 ? "avg" : "avg (" + std::to_string(j - i) + ")";
+    if (j - i > 1) line(rows[i].dataset, rows[i].model, label, mse / n, mae / n, all_pub, pmse / n, pmae / n, "", 0);
     i = j;
   }
   return out.str();
