@@ -111,7 +111,8 @@ class VideoCommands final : public CommandGroup {
     auto g = gen_req_;
     if (!from_.empty()) g = image::GenerateRequest::from_json(stored_request(from_));
     if (g.model.empty()) throw Error("--model (or --from) is required", "weft video");
-    if (from_.empty()) gen_sampling_.fill_unset(g);  // a stored request is repeated as it was
+    // A stored request (--from) is repeated as it was.
+    if (from_.empty()) gen_sampling_.fill_unset(g, parse_json(read_file(g.model), g.model));
     std::vector<image::ClipFormat> formats;
     for (const auto& f : formats_) formats.push_back(image::clip_format_from_name(f));
     if (formats.empty()) formats.push_back(image::ClipFormat::Mp4);
@@ -168,9 +169,9 @@ class VideoCommands final : public CommandGroup {
     auto req = eval_req_;
     req.threads = ctx.threads;
     // Refuse a picture model before generating anything (its JSON has no "video" section).
-    if (!parse_json(read_file(req.model), req.model).contains("video"))
-      throw Error("this is a picture model: use `weft image eval`", req.model);
-    eval_sampling_.fill_unset(req);
+    const Json model_json = parse_json(read_file(req.model), req.model);
+    if (!model_json.contains("video")) throw Error("this is a picture model: use `weft image eval`", req.model);
+    eval_sampling_.fill_unset(req, model_json);
     const auto res = image::evaluate_image_model(req, ctx.sink, ctx.cancel);
     if (!eval_json_.empty()) write_file_atomic(eval_json_, res.to_json().dump(2) + "\n");
     if (!ctx.quiet) std::printf("%s", res.table().c_str());
@@ -181,8 +182,8 @@ class VideoCommands final : public CommandGroup {
   struct SamplingFlags {
     CLI::Option *cfg = nullptr, *top_k = nullptr, *top_p = nullptr;
     template <class Request>
-    void fill_unset(Request& req) const {
-      const auto rec = image::recommended_sampling(parse_json(read_file(req.model), req.model), req.model);
+    void fill_unset(Request& req, const Json& model_json) const {
+      const auto rec = image::recommended_sampling(model_json, req.model);
       if (!rec) return;
       if (!cfg->count()) req.cfg = rec->cfg;
       if (!top_k->count()) req.top_k = rec->top_k;

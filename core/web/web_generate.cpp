@@ -101,6 +101,13 @@ double target_distance(const WebModel& m, const Properties& targets, const Prope
   return d;
 }
 
+// The decoding rule and length names every front-end passes (requests, model.json "recommended").
+void check_decoding(const std::string& decode, const std::string& length, const std::string& where) {
+  if (decode != "threshold" && decode != "count" && decode != "attached")
+    throw Error("decode must be \"threshold\", \"count\" or \"attached\"", where);
+  if (length != "model" && length != "target") throw Error("length must be \"model\" or \"target\"", where);
+}
+
 // The settings of one batched decoding shared by the generate and eval jobs.
 struct TryOptions {
   double cond_scale, start_noise, temperature, floor;
@@ -192,9 +199,7 @@ void WebGenerateRequest::validate() const {
   if (!(start_noise >= 0 && start_noise <= 2)) throw Error("start_noise must be in [0, 2]", kWhere);
   if (!(threshold > 0 && threshold < 1)) throw Error("threshold must be in (0, 1)", kWhere);
   if (sampling != "mean" && sampling != "sample") throw Error("sampling must be \"mean\" or \"sample\"", kWhere);
-  if (decode != "threshold" && decode != "count" && decode != "attached")
-    throw Error("decode must be \"threshold\", \"count\" or \"attached\"", kWhere);
-  if (length != "model" && length != "target") throw Error("length must be \"model\" or \"target\"", kWhere);
+  check_decoding(decode, length, kWhere);
   if (length == "target" && !(targets[4] >= 0.5 && targets[4] <= 1e6))
     throw Error("length \"target\" needs a node-count target of at least 1", kWhere);
   if (!(temperature >= 0 && temperature <= 10) || !(floor >= 0 && floor < 1))
@@ -244,10 +249,7 @@ WebModelInfo read_web_model_info(const std::string& json_path) {
   }
   info.decode = json_get<std::string>(rec, "decode", info.decode, json_path + ", recommended");
   info.length = json_get<std::string>(rec, "length", info.length, json_path + ", recommended");
-  if (info.length != "model" && info.length != "target")
-    throw Error("\"length\" must be \"model\" or \"target\"", json_path + ", recommended");
-  if (info.decode != "threshold" && info.decode != "count" && info.decode != "attached")
-    throw Error("\"decode\" must be \"threshold\", \"count\" or \"attached\"", json_path + ", recommended");
+  check_decoding(info.decode, info.length, json_path + ", recommended");
   return info;
 }
 
@@ -356,10 +358,7 @@ WebEvalResult evaluate_web_model(const WebEvalRequest& req, ProgressSink& sink, 
   if (req.candidates < 1 || req.candidates > 256) throw Error("candidates must be between 1 and 256", "web eval request");
   if (req.candidates > 1 && req.start_noise == 0 && req.sampling == "mean")
     throw Error("candidates > 1 needs a start noise above 0 or sampling \"sample\"", "web eval request");
-  if (req.length != "model" && req.length != "target")
-    throw Error("length must be \"model\" or \"target\"", "web eval request");
-  if (req.decode != "threshold" && req.decode != "count" && req.decode != "attached")
-    throw Error("decode must be \"threshold\", \"count\" or \"attached\"", "web eval request");
+  check_decoding(req.decode, req.length, "web eval request");
   ThreadScope thread_scope(req.threads);
   torch::NoGradGuard no_grad;
   const auto model = load_web_model(req.model);
