@@ -66,6 +66,8 @@ class ImageCommands final : public CommandGroup {
     train_->add_option("--val-count", t.val_count, "held-out pictures for validation");
     train_->add_option("--seed", t.seed, "64-bit seed (weights, shuffles, class dropout)");
     train_->add_flag("--resume", t.resume, "continue from the folder's checkpoints");
+    train_->add_option("--transformer-from", t.transformer_init,
+                       "start the transformer from this var.safetensors (a new schedule, e.g. to train a model longer)");
 
     classifier_ = image->add_subcommand("classifier", "train the small judging classifier that `image eval` uses");
     auto& k = classifier_req_;

@@ -62,6 +62,9 @@ class VideoCommands final : public CommandGroup {
     train_->add_option("--val-count", t.val_count, "held-out clips for validation");
     train_->add_option("--seed", t.seed, "64-bit seed (data, weights, shuffles, class dropout)");
     train_->add_flag("--resume", t.resume, "continue from the folder's checkpoints");
+    train_->add_option("--tokenizer", t.tokenizer, "reuse this vae.safetensors instead of training a tokenizer");
+    train_->add_option("--transformer-from", t.transformer_init,
+                       "start the transformer from this var.safetensors (a new schedule, e.g. to train a model longer)");
 
     classifier_ = video->add_subcommand("classifier", "train the small clip classifier that `video eval` uses");
     auto& k = classifier_req_;

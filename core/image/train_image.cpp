@@ -89,7 +89,7 @@ ModelConfig tiny_video_config() {
 
 Json ImageTrainRequest::to_json() const {
   return {{"data", data}, {"limit", limit}, {"out", out}, {"stage", stage}, {"config", config},
-          {"order", order}, {"tokenizer", tokenizer},
+          {"order", order}, {"tokenizer", tokenizer}, {"transformer_init", transformer_init},
           {"tokenizer_epochs", tokenizer_epochs}, {"transformer_epochs", transformer_epochs}, {"max_steps", max_steps},
           {"batch", batch}, {"tokenizer_lr", tokenizer_lr}, {"transformer_lr", transformer_lr},
           {"warmup_steps", warmup_steps}, {"weight_decay", weight_decay}, {"beta", beta},
@@ -100,7 +100,7 @@ Json ImageTrainRequest::to_json() const {
 ImageTrainRequest ImageTrainRequest::from_json(const Json& j) {
   ImageTrainRequest r;
 #define WEFT_FIELD(name) r.name = json_get(j, #name, r.name, kWhere)
-  WEFT_FIELD(order); WEFT_FIELD(tokenizer);
+  WEFT_FIELD(order); WEFT_FIELD(tokenizer); WEFT_FIELD(transformer_init);
   WEFT_FIELD(data); WEFT_FIELD(limit); WEFT_FIELD(out); WEFT_FIELD(stage); WEFT_FIELD(tokenizer_epochs);
   WEFT_FIELD(transformer_epochs); WEFT_FIELD(max_steps); WEFT_FIELD(batch); WEFT_FIELD(tokenizer_lr);
   WEFT_FIELD(transformer_lr); WEFT_FIELD(warmup_steps); WEFT_FIELD(weight_decay); WEFT_FIELD(beta);
@@ -118,6 +118,10 @@ void ImageTrainRequest::validate() const {
     throw Error("stage must be all, tokenizer or transformer, not \"" + stage + "\"", kWhere);
   if (order != "next-scale" && order != "raster") throw Error("order must be next-scale or raster", kWhere);
   if (!tokenizer.empty() && stage == "tokenizer") throw Error("a given tokenizer leaves nothing to train in stage \"tokenizer\"", kWhere);
+  if (!transformer_init.empty() && stage == "tokenizer")
+    throw Error("transformer_init has no use in stage \"tokenizer\"", kWhere);
+  if (!transformer_init.empty() && resume)
+    throw Error("transformer_init and resume both say where the transformer starts: give one", kWhere);
   if (limit < 0 || max_steps < 0 || val_count < 1) throw Error("limit and max_steps must be ≥ 0, val_count ≥ 1", kWhere);
   if (tokenizer_epochs < 1 || transformer_epochs < 1 || tokenizer_epochs > 10000 || transformer_epochs > 10000)
     throw Error("epochs must be between 1 and 10000", kWhere);
@@ -194,6 +198,9 @@ ImageTrainResult train_image_model(const ImageTrainRequest& req, ProgressSink& s
     torch::manual_seed(Rng::derive(req.seed, 2));  // initial transformer weights
     Var var(cfg);
     detail::init_transformer(*var);
+    // Strict: weights of another configuration are refused, naming the tensor. A checkpoint's resume would also
+    // restore the optimizer and the old schedule; this starts a new schedule from the given weights.
+    if (!req.transformer_init.empty()) load_weights(*var, req.transformer_init);
     detail::StageContext ctx{res.request, sink, cancel, req.out, do_tokenizer ? 0.3 : 0.0, 1.0};
     const auto o = detail::train_transformer(*var, *vae, data, ctx);
     res.transformer_steps = o.steps;

@@ -25,6 +25,8 @@ struct ImageTrainRequest {
   Json config;                         // ModelConfig JSON; null → tiny_image_config(); class count comes from the data
   std::string order = "next-scale";    // "raster": train the token-by-token baseline (var.order) instead
   std::string tokenizer;               // reuse these tokenizer weights (copied into the folder); skips that stage
+  std::string transformer_init;        // start the transformer from these weights (strict) instead of a fresh
+                                       // initialisation: continues training a model with a new schedule
   int tokenizer_epochs = 2;
   int transformer_epochs = 4;
   int max_steps = 0;                   // per stage, 0 = no cap (quick runs and tests)

@@ -375,6 +375,49 @@ class TestImageTrain : public QObject {
     }
   }
 
+  // transformer_init: a second run starts from the first run's transformer (not from a fresh initialisation), so
+  // with a vanishing learning rate it ends where the first ended; weights of another shape are refused by name.
+  void transformerStartsFromGivenWeights() {
+    CancelToken cancel;
+    MetricSink quiet;
+    auto first = request("init_first");
+    first.max_steps = 16;
+    const auto a = train_image_model(first, quiet, cancel);
+
+    auto more = request("init_more");
+    more.stage = "transformer";
+    more.tokenizer = first.out + "/vae.safetensors";
+    more.transformer_init = first.out + "/var.safetensors";
+    more.max_steps = 1;
+    more.warmup_steps = 0;
+    more.transformer_lr = 1e-9;
+    const auto b = train_image_model(more, quiet, cancel);
+    auto fresh = more;
+    fresh.out = dir_.filePath("init_fresh").toStdString();
+    fresh.transformer_init.clear();
+    const auto c = train_image_model(fresh, quiet, cancel);
+    QVERIFY2(std::abs(b.transformer_val_loss - a.transformer_val_loss) < 1e-3,
+             (std::to_string(a.transformer_val_loss) + " vs " + std::to_string(b.transformer_val_loss)).c_str());
+    QVERIFY2(c.transformer_val_loss > a.transformer_val_loss + 0.2,
+             (std::to_string(c.transformer_val_loss) + " fresh vs " + std::to_string(a.transformer_val_loss)).c_str());
+    QCOMPARE(QString::fromStdString(parse_json(read_file(b.model_json), "model")
+                                        .at("training").at("weft").at("request").at("transformer_init")),
+             QString::fromStdString(more.transformer_init));
+
+    auto wrong = more;
+    wrong.out = dir_.filePath("init_wrong").toStdString();
+    wrong.transformer_init = first.out + "/vae.safetensors";
+    try {
+      train_image_model(wrong, quiet, cancel);
+      QFAIL("tokenizer weights were accepted as a transformer");
+    } catch (const Error& e) {
+      QVERIFY2(std::string(e.what()).find("vae.safetensors") != std::string::npos, e.what());
+    }
+    wrong.transformer_init = more.transformer_init;
+    wrong.resume = true;
+    QVERIFY_THROWS_EXCEPTION(Error, wrong.validate());
+  }
+
   void badRequestsAreClearErrors() {
     CancelToken cancel;
     MetricSink sink;
