@@ -270,21 +270,26 @@ std::vector<BenchRow> read_bench_rows(const std::string& path) {
 std::string bench_table(const std::vector<BenchRow>& rows, bool md) {
   std::ostringstream out;
   const char* sep = md ? " | " : "  ";
-  if (md) out << "| dataset | model | H | MSE | MAE | published MSE | published MAE | MSE vs published | epochs | s/epoch |\n"
-              << "|---|---|---|---|---|---|---|---|---|---|\n";
-  else out << "dataset   model         H     MSE     MAE   pub MSE pub MAE  vs pub  epochs  s/epoch\n";
+  // The last column is the measured test coverage of the 80 % and 95 % intervals (nominal 80 / 95).
+  if (md) out << "| dataset | model | H | MSE | MAE | published MSE | published MAE | MSE vs published | epochs | s/epoch "
+                 "| 80 % / 95 % interval coverage |\n"
+              << "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  else out << "dataset   model         H     MSE     MAE   pub MSE pub MAE  vs pub  epochs  s/epoch  cover 80/95\n";
   auto line = [&](const std::string& d, const std::string& m, const std::string& h, double mse, double mae,
-                  bool pub, double pmse, double pmae, const std::string& epochs, double spe) {
+                  bool pub, double pmse, double pmae, const std::string& epochs, double spe,
+                  const std::vector<double>& cover) {
     char buf[256];
     const std::string rel = pub ? fmt("%+.1f %%", 100.0 * (mse / pmse - 1.0)) : "";
+    const std::string cov = cover.size() == 2 ? fmt("%.1f", 100 * cover[0]) + " / " + fmt("%.1f", 100 * cover[1]) : "";
     if (md) {
       out << "| " << d << sep << m << sep << h << sep << fmt("%.3f", mse) << sep << fmt("%.3f", mae) << sep
           << (pub ? fmt("%.3f", pmse) : "") << sep << (pub ? fmt("%.3f", pmae) : "") << sep << rel << sep << epochs
-          << sep << (spe > 0 ? fmt("%.1f", spe) : "") << " |\n";
+          << sep << (spe > 0 ? fmt("%.1f", spe) : "") << sep << cov << " |\n";
     } else {
-      std::snprintf(buf, sizeof buf, "%-9s %-12s %4s  %6.3f  %6.3f  %6s  %6s  %7s  %6s  %7s\n", d.c_str(), m.c_str(),
-                    h.c_str(), mse, mae, pub ? fmt("%.3f", pmse).c_str() : "", pub ? fmt("%.3f", pmae).c_str() : "",
-                    rel.c_str(), epochs.c_str(), spe > 0 ? fmt("%.1f", spe).c_str() : "");
+      std::snprintf(buf, sizeof buf, "%-9s %-12s %4s  %6.3f  %6.3f  %6s  %6s  %7s  %6s  %7s  %s\n", d.c_str(),
+                    m.c_str(), h.c_str(), mse, mae, pub ? fmt("%.3f", pmse).c_str() : "",
+                    pub ? fmt("%.3f", pmae).c_str() : "", rel.c_str(), epochs.c_str(),
+                    spe > 0 ? fmt("%.1f", spe).c_str() : "", cov.c_str());
       out << buf;
     }
   };
@@ -292,19 +297,25 @@ std::string bench_table(const std::vector<BenchRow>& rows, bool md) {
   for (std::size_t i = 0; i < rows.size();) {
     std::size_t j = i;
     double mse = 0, mae = 0, pmse = 0, pmae = 0;
-    bool all_pub = true;
+    std::vector<double> cover(2, 0.0);
+    bool all_pub = true, all_cover = true;
     while (j < rows.size() && rows[j].dataset == rows[i].dataset && rows[j].model == rows[i].model) {
       const BenchRow& r = rows[j];
       line(r.dataset, r.model, std::to_string(r.horizon), r.mse, r.mae, r.has_published, r.published_mse,
-           r.published_mae, std::to_string(r.epochs_run), r.seconds_per_epoch);
+           r.published_mae, std::to_string(r.epochs_run), r.seconds_per_epoch, r.coverage);
       mse += r.mse, mae += r.mae, pmse += r.published_mse, pmae += r.published_mae;
+      all_cover = all_cover && r.coverage.size() == 2;
+      for (std::size_t l = 0; l < 2 && all_cover; ++l) cover[l] += r.coverage[l];
       all_pub = all_pub && r.has_published;
       ++j;
     }
     const double n = double(j - i);
     // Fewer than the protocol's 4 horizons: the label says how many (published values averaged over the same ones).
     const std::string label = j - i >= 4 ? "avg" : "avg (" + std::to_string(j - i) + ")";
-    if (j - i > 1) line(rows[i].dataset, rows[i].model, label, mse / n, mae / n, all_pub, pmse / n, pmae / n, "", 0);
+    for (double& c : cover) c = all_cover ? c / n : 0.0;
+    if (j - i > 1)
+      line(rows[i].dataset, rows[i].model, label, mse / n, mae / n, all_pub, pmse / n, pmae / n, "", 0,
+           all_cover ? cover : std::vector<double>{});
     i = j;
   }
   return out.str();

@@ -5,7 +5,10 @@
 
 #include <QTemporaryDir>
 #include <QtTest>
+
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -232,6 +235,17 @@ class TestSeriesPredict : public QObject {
     const std::string table = bench_table(first.rows, /*markdown=*/true);
     QVERIFY(table.find("| seasonal | dlinear | 24 |") != std::string::npos);
     QVERIFY(table.find("| seasonal | dlinear | avg (2) |") != std::string::npos);  // 2 of the 4 horizons
+    // Each row ends with its measured test coverage of the 80 % and 95 % intervals, the average row with theirs.
+    QCOMPARE(first.rows[0].coverage.size(), std::size_t(2));
+    char cover[64];
+    std::snprintf(cover, sizeof cover, "| %.1f / %.1f |\n", 100 * first.rows[0].coverage[0],
+                  100 * first.rows[0].coverage[1]);
+    const std::size_t row24 = table.find("| seasonal | dlinear | 24 |");
+    QCOMPARE(table.find(cover, row24), table.find('\n', row24) - std::strlen(cover) + 1);
+    std::snprintf(cover, sizeof cover, "| %.1f / %.1f |\n",
+                  50 * (first.rows[0].coverage[0] + first.rows[1].coverage[0]),
+                  50 * (first.rows[0].coverage[1] + first.rows[1].coverage[1]));
+    QVERIFY2(table.find(cover, table.find("| avg (2) |")) != std::string::npos, table.c_str());
   }
 };
 
