@@ -125,6 +125,7 @@ class ForecastCommands final : public CommandGroup {
         std::printf(", %.0f %% band holds %.1f %%", r.levels[l] * 100, r.backtest_coverage[l] * 100);
       std::printf("\n");
     }
+    if (!r.interval_caveat.empty()) std::printf("warning: %s\n", r.interval_caveat.c_str());
     std::printf("forecast: %zu steps of %zu columns (%s)%s%s\n", r.forecast.rows(), r.columns.size(),
                 r.model_name.c_str(), r.output_path.empty() ? "" : " -> ", r.output_path.c_str());
     if (r.output_path.empty()) {  // no file: show the target column (the last one) on the terminal

@@ -73,6 +73,14 @@ IntervalCalibration calibrate_intervals(Forecaster& model, const ProtocolData& p
   return c;
 }
 
+std::string calibration_caveat(const IntervalCalibration& c) {
+  if (c.horizon == 0 || c.windows >= 2 * c.horizon) return "";
+  return "the intervals were calibrated on only " + std::to_string(c.windows) + " validation windows for a horizon of " +
+         std::to_string(c.horizon) + " steps: they overlap, so the band's widths rest on one stretch of the series and " +
+         "its coverage on other data can be far from the nominal level (a longer validation split or a shorter " +
+         "horizon helps)";
+}
+
 torch::Tensor interval_radius(const IntervalCalibration& c, const torch::Tensor& x) {
   if (x.dim() != 3 || std::size_t(x.size(2)) != c.cols)
     throw Error("the intervals were calibrated for " + std::to_string(c.cols) + " variates", kWhere);

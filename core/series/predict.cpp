@@ -125,6 +125,7 @@ Json PredictResult::to_json() const {
   }
   j["backtest"] = {{"rows", backtest.rows()}, {"mse", backtest_mse}, {"mae", backtest_mae},
                    {"coverage", backtest_coverage}};
+  if (!interval_caveat.empty()) j["interval_caveat"] = interval_caveat;
   j["output"] = output_path;
   return j;
 }
@@ -165,6 +166,7 @@ PredictResult run_predict(const PredictRequest& request, ProgressSink& sink, con
   if (!info.intervals.is_null()) {
     cal = std::make_unique<IntervalCalibration>(IntervalCalibration::from_json(info.intervals));
     r.levels = cal->levels;
+    r.interval_caveat = calibration_caveat(*cal);
   }
 
   for (std::size_t row = 0; row < p.rows; ++row) {

@@ -225,6 +225,7 @@ TrainResult train_forecaster(const TrainRequest& request, ProgressSink& sink, co
   res.intervals = calibrate_intervals(*model, data, {0.8, 0.95}, request.batch_size, cancel,
                                       interval_scaling_from_name(request.interval_scaling));
   res.test_coverage = interval_coverage(*model, data, res.intervals, SplitName::Test, request.batch_size, cancel);
+  if (const std::string caveat = calibration_caveat(res.intervals); !caveat.empty()) sink.log("warning: " + caveat);
   if (!res.model_path.empty()) {
     info.intervals = res.intervals.to_json();
     save_forecast_model(res.model_path, *model, info);  // the best weights again, now with their intervals

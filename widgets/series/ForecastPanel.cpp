@@ -801,6 +801,7 @@ void ForecastPanel::showVariate(int index) {
     parts << tr("Forecast: %1 steps from %2.").arg(R.forecast.rows()).arg(from);
   }
   if (R.levels.empty()) parts << tr("This model has no interval calibration, so no bands are drawn.");
+  if (!R.interval_caveat.empty()) parts << tr("Caution: %1.").arg(q(R.interval_caveat));
   parts << tr("Model: %1").arg(QDir::toNativeSeparators(q(R.request.model)));
   summary_->setText(parts.join(" "));
 }
