@@ -67,7 +67,9 @@ class TestVideoShipped : public QObject {
     QCOMPARE(res.frames, 16);
     QVERIFY(res.classifier_accuracy > 0.95);               // the judge recognises real clips
     QVERIFY(res.reconstructed_class_consistency > 0.75);   // card: 91 % of reconstructions keep their class
-    QVERIFY(res.class_consistency > 1.0 / 12);             // above chance (card: 17 % at cfg 1.5, 48 clips here)
+    // Card: 42 % at cfg 1.5 over 240 clips (46 % on these 48, ±7 points of sampling noise); chance is 8.3 %, and
+    // the previous weights (17 %) fail this.
+    QVERIFY2(res.class_consistency > 0.25, std::to_string(res.class_consistency).c_str());
     QVERIFY(res.frame_change > 0);
     QVERIFY(res.baseline_frame_change > 2 * res.frame_change);  // card: 3.5× steadier
   }
