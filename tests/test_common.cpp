@@ -116,7 +116,6 @@ class TestCommon : public QObject {
     QVERIFY_THROWS_EXCEPTION(Error, read_file(dir.filePath("missing").toStdString()));
   }
 
-
   // The positional writer: ranges written out of order from several threads make the whole file; a fill that
   // throws half-way (after some ranges landed) leaves the old file and no temporary one.
   void positionalAtomicWriteFillsInAnyOrder() {
@@ -143,6 +142,7 @@ class TestCommon : public QObject {
     QVERIFY(read_file(path) == expected);
     QCOMPARE(int(std::distance(std::filesystem::directory_iterator(dir.path().toStdString()), {})), 1);
   }
+
   void requestsRoundTripThroughJson() {
     MatmulProbeRequest r;
     r.size = 64;

@@ -305,17 +305,16 @@ std::string bench_table(const std::vector<BenchRow>& rows, bool md) {
            r.published_mae, std::to_string(r.epochs_run), r.seconds_per_epoch, r.coverage);
       mse += r.mse, mae += r.mae, pmse += r.published_mse, pmae += r.published_mae;
       all_cover = all_cover && r.coverage.size() == 2;
-      for (std::size_t l = 0; l < 2 && all_cover; ++l) cover[l] += r.coverage[l];
+      if (all_cover) cover[0] += r.coverage[0], cover[1] += r.coverage[1];
       all_pub = all_pub && r.has_published;
       ++j;
     }
     const double n = double(j - i);
     // Fewer than the protocol's 4 horizons: the label says how many (published values averaged over the same ones).
     const std::string label = j - i >= 4 ? "avg" : "avg (" + std::to_string(j - i) + ")";
-    for (double& c : cover) c = all_cover ? c / n : 0.0;
     if (j - i > 1)
       line(rows[i].dataset, rows[i].model, label, mse / n, mae / n, all_pub, pmse / n, pmae / n, "", 0,
-           all_cover ? cover : std::vector<double>{});
+           all_cover ? std::vector<double>{cover[0] / n, cover[1] / n} : std::vector<double>{});
     i = j;
   }
   return out.str();
