@@ -9,6 +9,7 @@
 #include "common/rng.h"
 #include "common/thread_scope.h"
 #include "image/classifier.h"
+#include "image/clip_motion.h"
 #include "image/generate.h"
 #include "image/clip_data.h"
 #include "image/image_data.h"
@@ -34,12 +35,6 @@ torch::Tensor result_tensor(const GenerateResult& g) {
   std::vector<torch::Tensor> clips;
   for (const auto& c : g.clips) clips.push_back(to_tensor(c));
   return torch::stack(clips);
-}
-
-// Mean absolute change between consecutive frames, in [0, 1] pixel units.
-double frame_change(const torch::Tensor& clips_u8) {
-  auto x = clips_u8.to(torch::kFloat).div(255);
-  return (x.slice(1, 1) - x.slice(1, 0, -1)).abs().mean().item<double>();
 }
 
 ImageSet load_set(const ModelConfig& cfg, const std::string& source, int limit, std::uint64_t seed) {
@@ -90,6 +85,13 @@ Json ImageEvalResult::to_json() const {
     j["ms_per_clip"] = ms_per_image;
     j["frame_change"] = frame_change;
     j["frame_change_real"] = frame_change_real;
+    if (frame_change_reconstructed >= 0) j["frame_change_reconstructed"] = frame_change_reconstructed;
+    if (step_ratio >= 0) {
+      j["frame_group"] = frame_group;
+      j["step_ratio"] = step_ratio;
+      j["step_ratio_real"] = step_ratio_real;
+      if (step_ratio_reconstructed >= 0) j["step_ratio_reconstructed"] = step_ratio_reconstructed;
+    }
     if (baseline_class_consistency >= 0)
       j["baseline"] = {{"model", request.baseline}, {"class_consistency", baseline_class_consistency},
                        {"frechet", baseline_frechet}, {"frame_change", baseline_frame_change},
@@ -124,8 +126,23 @@ std::string ImageEvalResult::table() const {
   std::snprintf(buf, sizeof buf, "\nsampling                %.1f ms/%s\n", ms_per_image, frames > 0 ? "clip" : "picture");
   s += buf;
   if (frames > 0) {
-    std::snprintf(buf, sizeof buf, "frame-to-frame change   %.4f generated, %.4f real clips\n", frame_change, frame_change_real);
+    std::snprintf(buf, sizeof buf, "frame-to-frame change   %.4f generated, %.4f real clips", frame_change, frame_change_real);
     s += buf;
+    if (frame_change_reconstructed >= 0) {
+      std::snprintf(buf, sizeof buf, ", %.4f tokenizer reconstructions", frame_change_reconstructed);
+      s += buf;
+    }
+    s += "\n";
+  }
+  if (step_ratio >= 0) {
+    std::snprintf(buf, sizeof buf, "motion across/inside %d-frame groups  %.2f generated, %.2f real clips", frame_group,
+                  step_ratio, step_ratio_real);
+    s += buf;
+    if (step_ratio_reconstructed >= 0) {
+      std::snprintf(buf, sizeof buf, ", %.2f tokenizer reconstructions", step_ratio_reconstructed);
+      s += buf;
+    }
+    s += "\n";
   }
   if (baseline_class_consistency >= 0) {
     std::snprintf(buf, sizeof buf,
@@ -167,7 +184,11 @@ ImageEvalResult evaluate_image_model(const ImageEvalRequest& req, ProgressSink& 
 
   sink.progress(0, frames > 0 ? "loading reference clips" : "loading reference pictures");
   const ImageSet reference = load_set(cfg, req.reference, req.reference_limit, req.seed);
-  if (frames > 0) res.frame_change_real = frame_change(reference.images);
+  if (frames > 0) {
+    res.frame_change_real = frame_change(reference.images);
+    res.frame_group = cfg.video.frame_group;
+    res.step_ratio_real = step_ratio(reference.images, res.frame_group);
+  }
   torch::Tensor ref_logits, ref_features;
   classifier->run(reference.images, &ref_logits, &ref_features);
   res.classifier_accuracy = (ref_logits.argmax(1) == reference.labels).to(torch::kDouble).mean().item<double>();
@@ -207,7 +228,11 @@ ImageEvalResult evaluate_image_model(const ImageEvalRequest& req, ProgressSink& 
   res.class_consistency = double(consistent) / double(res.samples);
   res.ms_per_image = 1000.0 * sampling_seconds / res.samples;
   res.frechet = frechet_distance(torch::cat(features), ref_features);
-  if (frames > 0) res.frame_change = frame_change(torch::cat(generated));
+  if (frames > 0) {
+    const auto all = torch::cat(generated);
+    res.frame_change = frame_change(all);
+    res.step_ratio = step_ratio(all, res.frame_group);
+  }
 
   if (!req.baseline.empty()) {
     // Clips whose T frames the picture model draws independently (same class, one seed per class).
@@ -260,7 +285,12 @@ ImageEvalResult evaluate_image_model(const ImageEvalRequest& req, ProgressSink& 
       auto img = model->vqvae->idx_to_img(model->vqvae->img_to_idx(x));
       rec.push_back(img.add(1).mul(127.5).round().clamp(0, 255).to(torch::kUInt8));
     }
-    classifier->run(torch::cat(rec), &rec_logits, &rec_features);
+    const auto reconstructed = torch::cat(rec);
+    classifier->run(reconstructed, &rec_logits, &rec_features);
+    if (frames > 0) {
+      res.frame_change_reconstructed = frame_change(reconstructed);
+      res.step_ratio_reconstructed = step_ratio(reconstructed, res.frame_group);
+    }
     res.frechet_reconstructed = frechet_distance(rec_features, ref_features);
     // The tokenizer's ceiling: a generator can only be as recognisable as the codes it draws with.
     res.reconstructed_class_consistency =

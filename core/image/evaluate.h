@@ -52,6 +52,12 @@ struct ImageEvalResult {
   // Video models only (frames > 0):
   int frames = 0;
   double frame_change = -1, frame_change_real = -1;  // mean |x_{t+1} − x_t| in [0, 1] pixel units
+  double frame_change_reconstructed = -1;     // the same of the tokenizer's reconstructions (with train_data)
+  // Motion in steps: mean change at the steps that cross from one latent frame group to the next, over the
+  // mean change at steps inside a group (frame_group > 1 only). Real clips move evenly (≈ 1); a tokenizer or
+  // transformer that freezes each group shows a large ratio.
+  int frame_group = 1;
+  double step_ratio = -1, step_ratio_real = -1, step_ratio_reconstructed = -1;
   double baseline_class_consistency = -1, baseline_frechet = -1, baseline_frame_change = -1;
   double baseline_ms_per_clip = -1;
   double seconds = 0;

@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "image/clip_data.h"
 #include "image/clip_export.h"
+#include "image/clip_motion.h"
 #include "image/generate.h"
 #include "image/model_io.h"
 #include "image/result_files.h"
@@ -120,6 +121,27 @@ class TestVideo : public QObject {
     } catch (const Error& e) {
       QVERIFY(QString(e.what()).contains("[B, 8, 3, 16, 16]"));
     }
+  }
+
+  void stepRatioSeesFrozenGroups() {
+    // A bar sliding one pixel per frame moves evenly; the same bar held still within each group of 4 frames
+    // and jumping 4 pixels between groups moves in steps.
+    auto even = torch::zeros({2, 16, 1, 8, 24}, torch::kUInt8);
+    auto stepped = even.clone();
+    for (int t = 0; t < 16; ++t) {
+      even.select(1, t).narrow(3, t, 4).fill_(255);
+      stepped.select(1, t).narrow(3, t / 4 * 4, 4).fill_(255);
+    }
+    QVERIFY(std::abs(step_ratio(even, 4) - 1.0) < 1e-6);
+    QVERIFY(frame_change(stepped) > 0);
+    QCOMPARE(step_ratio(stepped, 4), -1.0);  // nothing moves inside a group: no ratio to take
+    // Mostly frozen: a little flicker inside groups, the motion at the boundaries.
+    auto flicker = stepped.clone();
+    for (int t = 0; t < 16; t += 2) flicker.select(1, t).select(3, 23).fill_(255);
+    const double r = step_ratio(flicker, 4);
+    QVERIFY2(std::abs(r - 9.0) < 1e-4, qPrintable(QString::number(r)));  // (64 + 8) / 8 changed pixels
+    QCOMPARE(step_ratio(even, 1), -1.0);
+    QCOMPARE(step_ratio(even.narrow(1, 0, 4), 4), -1.0);  // one group only
   }
 
   void kvCacheEqualsFullForward() {
