@@ -40,6 +40,9 @@ class ForecastCommands final : public CommandGroup {
         ->delimiter(',');
     train_->add_option("--intervals", t.interval_scaling,
                        "conformal interval scores: lookback-volatility (band follows the recent volatility) | none");
+    train_->add_option("--interval-adapt", t.interval_adapt,
+                       "after the validation split the radii adapt to the misses of earlier forecasts as their "
+                       "truths arrive: how far one horizon of truths moves their log scale (default 0.02; 0: fixed)");
     train_->add_option("--fill", t.fill, "gaps in time: refuse | forward | linear");
     train_->add_option("--epochs", t.epochs, "at most this many epochs (early stopping may end sooner)");
     train_->add_option("--batch", t.batch_size, "windows per batch");
@@ -104,9 +107,16 @@ class ForecastCommands final : public CommandGroup {
       std::printf("%5d %12.5f %12.5f %10.2e\n", row.epoch, row.train_loss, row.val_loss, row.lr);
     std::printf("test (best model, %zu windows): MSE %.4f  MAE %.4f   %d epoch(s)%s, %.1f s\n", res.test.windows,
                 res.test.mse, res.test.mae, res.epochs_run, res.stopped_early ? ", stopped early" : "", res.seconds);
-    for (std::size_t l = 0; l < res.test_coverage.size(); ++l)
-      std::printf("%.0f %% prediction interval (conformal, %zu validation windows): test coverage %.1f %%\n",
-                  res.intervals.levels[l] * 100, res.intervals.windows, res.test_coverage[l] * 100);
+    for (std::size_t l = 0; l < res.test_coverage.size(); ++l) {
+      if (res.intervals.adapt_rate > 0)
+        std::printf("%.0f %% prediction interval (conformal, %zu validation windows, adapting as truths arrive): "
+                    "test coverage %.1f %% (fixed radii: %.1f %%)\n",
+                    res.intervals.levels[l] * 100, res.intervals.windows, res.test_coverage[l] * 100,
+                    res.fixed_test_coverage[l] * 100);
+      else
+        std::printf("%.0f %% prediction interval (conformal, %zu validation windows): test coverage %.1f %%\n",
+                    res.intervals.levels[l] * 100, res.intervals.windows, res.test_coverage[l] * 100);
+    }
     if (!res.model_path.empty()) std::printf("model: %s\n", res.model_path.c_str());
   }
 
@@ -125,6 +135,9 @@ class ForecastCommands final : public CommandGroup {
         std::printf(", %.0f %% band holds %.1f %%", r.levels[l] * 100, r.backtest_coverage[l] * 100);
       std::printf("\n");
     }
+    if (r.interval_adapt > 0)
+      std::printf("the bands adapt after the validation split to the misses of earlier forecasts (rate %g)\n",
+                  r.interval_adapt);
     if (!r.interval_caveat.empty()) std::printf("warning: %s\n", r.interval_caveat.c_str());
     std::printf("forecast: %zu steps of %zu columns (%s)%s%s\n", r.forecast.rows(), r.columns.size(),
                 r.model_name.c_str(), r.output_path.empty() ? "" : " -> ", r.output_path.c_str());

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "series/adaptive_intervals.h"
 #include "series/window_batches.h"
 
 namespace weft::series {
@@ -43,7 +44,9 @@ IntervalScaling interval_scaling_from_name(const std::string& name) {
 }
 
 IntervalCalibration calibrate_intervals(Forecaster& model, const ProtocolData& p, const std::vector<double>& levels,
-                                        int batch_size, const CancelToken& cancel, IntervalScaling scaling) {
+                                        int batch_size, const CancelToken& cancel, IntervalScaling scaling,
+                                        double adapt_rate) {
+  if (!(adapt_rate >= 0 && adapt_rate < 1)) throw Error("the interval adaptation rate must lie in [0, 1)", kWhere);
   for (double level : levels)
     if (!(level > 0 && level < 1)) throw Error("interval levels must lie between 0 and 1", kWhere);
   const std::size_t H = p.pred_len, N = p.cols();
@@ -61,6 +64,7 @@ IntervalCalibration calibrate_intervals(Forecaster& model, const ProtocolData& p
   c.cols = N;
   c.scaling = scaling;
   c.windows = n;
+  c.adapt_rate = adapt_rate;
   c.radius.resize(levels.size() * H * N);
   const torch::Tensor flat = sorted.reshape({int64_t(n), int64_t(H * N)});
   for (std::size_t l = 0; l < levels.size(); ++l) {
@@ -81,6 +85,8 @@ std::string calibration_caveat(const IntervalCalibration& c) {
          "horizon helps)";
 }
 
+torch::Tensor interval_scale(const IntervalCalibration& c, const torch::Tensor& x) { return scale_of(c.scaling, x); }
+
 torch::Tensor interval_radius(const IntervalCalibration& c, const torch::Tensor& x) {
   if (x.dim() != 3 || std::size_t(x.size(2)) != c.cols)
     throw Error("the intervals were calibrated for " + std::to_string(c.cols) + " variates", kWhere);
@@ -93,6 +99,7 @@ std::vector<double> interval_coverage(Forecaster& model, const ProtocolData& p, 
                                       SplitName split, int batch_size, const CancelToken& cancel) {
   if (c.horizon != p.pred_len || c.cols != p.cols())
     throw Error("the interval calibration was made for another horizon or variate count", kWhere);
+  if (c.adapt_rate > 0 && split == SplitName::Test) return detail::adaptive_coverage(model, p, c, cancel);
   std::vector<double> inside(c.levels.size(), 0.0);
   double total = 0;
   detail::for_each_window_batch(model, p, split, batch_size, cancel, kWhere,
@@ -108,7 +115,7 @@ std::vector<double> interval_coverage(Forecaster& model, const ProtocolData& p, 
 
 Json IntervalCalibration::to_json() const {
   return {{"levels", levels}, {"horizon", horizon}, {"cols", cols}, {"scaling", interval_scaling_name(scaling)},
-          {"radius", radius}, {"windows", windows}};
+          {"radius", radius}, {"windows", windows}, {"adapt_rate", adapt_rate}};
 }
 
 IntervalCalibration IntervalCalibration::from_json(const Json& j) {
@@ -119,12 +126,15 @@ IntervalCalibration IntervalCalibration::from_json(const Json& j) {
     c.cols = j.at("cols").get<std::size_t>();
     c.radius = j.at("radius").get<std::vector<double>>();
     c.windows = j.value("windows", std::size_t{0});
+    c.adapt_rate = j.value("adapt_rate", 0.0);  // files before adaptation: fixed radii
     c.scaling = interval_scaling_from_name(j.value("scaling", std::string("none")));  // files before scaling: none
   } catch (const nlohmann::json::exception&) {
     throw Error("interval calibration is incomplete", "model metadata");
   }
   if (c.radius.size() != c.levels.size() * c.horizon * c.cols)
     throw Error("interval calibration has the wrong number of radii", "model metadata");
+  if (!(c.adapt_rate >= 0 && c.adapt_rate < 1))
+    throw Error("interval calibration has an adaptation rate outside [0, 1)", "model metadata");
   return c;
 }
 

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <memory>
 #include <charconv>
 #include <string_view>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "series/intervals.h"
 #include "series/load_data.h"
 #include "series/model_file.h"
+#include "series/adaptive_intervals.h"
 #include "series/window_batches.h"
 
 namespace weft::series {
@@ -38,31 +40,58 @@ std::int64_t time_of_row(const ProtocolData& p, std::size_t row, std::int64_t st
   return advance(p.time.back(), series_step(p.time, step), std::int64_t(row - p.rows + 1));
 }
 
-void add_bands(ForecastBlock& block, const IntervalCalibration* cal, const torch::Tensor& pred,
-               const torch::Tensor& x, const Scaler& scaler) {
-  if (!cal) return;
-  const torch::Tensor radius = interval_radius(*cal, x);  // [levels, B, H, N]
-  block.lower.resize(cal->levels.size());
-  block.upper.resize(cal->levels.size());
-  for (std::size_t l = 0; l < cal->levels.size(); ++l) {
+// radius [levels, B, H, N] in normalised units around pred [B, H, N].
+void add_bands(ForecastBlock& block, const torch::Tensor& radius, const torch::Tensor& pred, const Scaler& scaler) {
+  const auto levels = std::size_t(radius.size(0));
+  block.lower.resize(levels);
+  block.upper.resize(levels);
+  for (std::size_t l = 0; l < levels; ++l) {
     append_real(pred - radius[int64_t(l)], scaler, block.lower[l]);
     append_real(pred + radius[int64_t(l)], scaler, block.upper[l]);
   }
 }
 
+// The model's intervals for one data set: fixed radii, or radii that adapt after the validation split to the
+// misses of the forecasts whose truths are known (adaptive_intervals.h), forecasting every window on the way.
+class Bands {
+ public:
+  Bands(Forecaster& model, const ProtocolData& p, const IntervalCalibration& cal, const CancelToken& cancel)
+      : model_(model), p_(p), cal_(cal), cancel_(cancel) {
+    if (cal.adapt_rate > 0) adaptive_ = std::make_unique<detail::AdaptiveRadius>(cal, p.splits.test.begin);
+  }
+  // Radii [levels, B, H, N] for the windows of lookback x, which start at row `start`.
+  torch::Tensor radius(std::size_t start, const torch::Tensor& x) {
+    if (!adaptive_ || start < p_.splits.test.begin) return interval_radius(cal_, x);
+    return adaptive_->radius_for_start(model_, p_, start, cancel_).unsqueeze(1) * interval_scale(cal_, x).unsqueeze(0);
+  }
+  // Radii past the end of the data, after every known truth.
+  torch::Tensor radius_past_end(const torch::Tensor& x) {
+    if (!adaptive_ || p_.rows < p_.splits.test.begin + p_.seq_len + p_.pred_len) return interval_radius(cal_, x);
+    return adaptive_->radius_past_end(model_, p_, cancel_).unsqueeze(1) * interval_scale(cal_, x).unsqueeze(0);
+  }
+
+ private:
+  Forecaster& model_;
+  const ProtocolData& p_;
+  const IntervalCalibration& cal_;
+  const CancelToken& cancel_;
+  std::unique_ptr<detail::AdaptiveRadius> adaptive_;
+};
+
 // The test split as consecutive horizon-long blocks, each forecast from the lookback right before it.
-void run_backtest(Forecaster& model, const ProtocolData& p, const IntervalCalibration* cal, std::int64_t step,
+void run_backtest(Forecaster& model, const ProtocolData& p, Bands* bands, std::size_t levels, std::int64_t step,
                   PredictResult& r, ProgressSink& sink, const CancelToken& cancel) {
   const SplitRange& test = p.splits.test;
   const std::size_t L = p.seq_len, H = p.pred_len;
   std::vector<std::size_t> starts;
   for (std::size_t s = test.begin; s + L + H <= test.end; s += H) starts.push_back(s);
   if (starts.empty()) return;
-  if (cal) r.backtest_coverage.assign(cal->levels.size(), 0.0);
+  if (bands) r.backtest_coverage.assign(levels, 0.0);
   ErrorAccumulator acc;
   double inside_total = 0;
   torch::NoGradGuard no_grad;
-  const std::size_t batch = 32;
+  // One block at a time when re-calibrating: each takes the radii known at its own start.
+  const std::size_t batch = bands ? 1 : 32;
   for (std::size_t i0 = 0; i0 < starts.size(); i0 += batch) {
     cancel.throw_if_stopped();
     sink.progress(double(i0) / double(starts.size()), "backtest on the test split");
@@ -74,12 +103,11 @@ void run_backtest(Forecaster& model, const ProtocolData& p, const IntervalCalibr
     for (std::size_t s : chunk)
       for (std::size_t h = 0; h < H; ++h) r.backtest.time.push_back(time_of_row(p, s + L + h, step));
     append_real(pred, p.scaler, r.backtest.values);
-    add_bands(r.backtest, cal, pred, b.x, p.scaler);
-    if (cal) {
-      const torch::Tensor radius = interval_radius(*cal, b.x);
+    if (bands) {
+      const torch::Tensor radius = bands->radius(chunk.front(), b.x);
+      add_bands(r.backtest, radius, pred, p.scaler);
       const torch::Tensor err = (pred - b.y).abs();
-      for (std::size_t l = 0; l < cal->levels.size(); ++l)
-        r.backtest_coverage[l] += (err <= radius[int64_t(l)]).sum().item<double>();
+      for (std::size_t l = 0; l < levels; ++l) r.backtest_coverage[l] += (err <= radius[int64_t(l)]).sum().item<double>();
       inside_total += double(err.numel());
     }
   }
@@ -126,6 +154,7 @@ Json PredictResult::to_json() const {
   j["backtest"] = {{"rows", backtest.rows()}, {"mse", backtest_mse}, {"mae", backtest_mae},
                    {"coverage", backtest_coverage}};
   if (!interval_caveat.empty()) j["interval_caveat"] = interval_caveat;
+  j["interval_adapt"] = interval_adapt;
   j["output"] = output_path;
   return j;
 }
@@ -167,6 +196,7 @@ PredictResult run_predict(const PredictRequest& request, ProgressSink& sink, con
     cal = std::make_unique<IntervalCalibration>(IntervalCalibration::from_json(info.intervals));
     r.levels = cal->levels;
     r.interval_caveat = calibration_caveat(*cal);
+    r.interval_adapt = cal->adapt_rate;
   }
 
   for (std::size_t row = 0; row < p.rows; ++row) {
@@ -174,7 +204,9 @@ PredictResult run_predict(const PredictRequest& request, ProgressSink& sink, con
     for (std::size_t c = 0; c < p.cols(); ++c) r.history.values.push_back(p.scaler.inverse(p.values[row * p.cols() + c], c));
   }
   model.module().eval();
-  if (request.backtest) run_backtest(model, p, cal.get(), r.step_seconds, r, sink, cancel);
+  std::unique_ptr<Bands> bands;
+  if (cal) bands = std::make_unique<Bands>(model, p, *cal, cancel);
+  if (request.backtest) run_backtest(model, p, bands.get(), r.levels.size(), r.step_seconds, r, sink, cancel);
 
   cancel.throw_if_stopped();
   sink.progress(0.9, "forecasting past the end");
@@ -192,7 +224,7 @@ PredictResult run_predict(const PredictRequest& request, ProgressSink& sink, con
       centre[i] = float((future.values[i] - p.scaler.mean[i % N]) / p.scaler.scale[i % N]);
     const torch::Tensor pred =
         torch::from_blob(centre.data(), {1, int64_t(info.config.pred_len), int64_t(N)}).clone();
-    add_bands(r.forecast, cal.get(), pred, x, p.scaler);
+    add_bands(r.forecast, bands->radius_past_end(x), pred, p.scaler);
   }
   if (!request.output.empty()) {
     write_forecast_csv(r, request.output);

@@ -49,6 +49,7 @@ struct PredictResult {
   ForecastBlock backtest;            // empty unless requested and the data has a test split
   std::vector<double> backtest_coverage;  // per level: share of backtest truths inside the band
   std::string interval_caveat;       // calibration_caveat() of the model's intervals (empty: none)
+  double interval_adapt = 0;         // > 0: the bands adapt to earlier misses after the validation split
   double backtest_mse = 0, backtest_mae = 0;  // on normalised values, as the protocol scores
   ForecastBlock forecast;
   std::string output_path;           // the CSV written, if any

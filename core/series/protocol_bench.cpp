@@ -119,6 +119,7 @@ BenchRow run_one(const BenchRequest& req, const std::string& csv, const std::str
   row.seconds_per_epoch = log.empty() ? 0.0 : log.back().seconds / double(log.size());
   row.parameters = res.model ? res.model->parameter_count() : 0;
   row.coverage = res.test_coverage;
+  row.fixed_coverage = res.fixed_test_coverage;
   row.recipe_note = recipe.note;
   row.settings = res.request.to_json();
   return row;
@@ -167,7 +168,7 @@ Json BenchRow::to_json() const {
   Json j = {{"dataset", dataset}, {"model", model}, {"horizon", horizon}, {"mse", mse}, {"mae", mae},
             {"windows", windows}, {"epochs_run", epochs_run}, {"seconds", seconds},
             {"seconds_per_epoch", seconds_per_epoch}, {"parameters", parameters}, {"coverage", coverage},
-            {"recipe_note", recipe_note}, {"settings", settings}};
+            {"fixed_coverage", fixed_coverage}, {"recipe_note", recipe_note}, {"settings", settings}};
   if (has_published) j["published"] = {{"mse", published_mse}, {"mae", published_mae}};
   return j;
 }
@@ -185,6 +186,9 @@ BenchRow BenchRow::from_json(const Json& j) {
   r.seconds_per_epoch = j.value("seconds_per_epoch", 0.0);
   r.parameters = j.value("parameters", 0LL);
   r.coverage = j.value("coverage", std::vector<double>{});
+  r.fixed_coverage = j.value("fixed_coverage", std::vector<double>{});
+  // Rows run before the radii adapted measured fixed radii only.
+  if (!j.contains("fixed_coverage")) r.fixed_coverage = r.coverage, r.coverage.clear();
   r.recipe_note = j.value("recipe_note", std::string());
   r.settings = j.value("settings", Json());
   if (j.contains("published")) {
@@ -270,26 +274,30 @@ std::vector<BenchRow> read_bench_rows(const std::string& path) {
 std::string bench_table(const std::vector<BenchRow>& rows, bool md) {
   std::ostringstream out;
   const char* sep = md ? " | " : "  ";
-  // The last column is the measured test coverage of the 80 % and 95 % intervals (nominal 80 / 95).
+  // The last columns are the measured test coverage of the 80 % and 95 % intervals (nominal 80 / 95): adaptive
+  // radii (the default), then the validation split's fixed radii.
   if (md) out << "| dataset | model | H | MSE | MAE | published MSE | published MAE | MSE vs published | epochs | s/epoch "
-                 "| 80 % / 95 % interval coverage |\n"
-              << "|---|---|---|---|---|---|---|---|---|---|---|\n";
-  else out << "dataset   model         H     MSE     MAE   pub MSE pub MAE  vs pub  epochs  s/epoch  cover 80/95\n";
+                 "| 80 % / 95 % coverage | fixed radii |\n"
+              << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  else out << "dataset   model         H     MSE     MAE   pub MSE pub MAE  vs pub  epochs  s/epoch  cover 80/95  fixed\n";
   auto line = [&](const std::string& d, const std::string& m, const std::string& h, double mse, double mae,
                   bool pub, double pmse, double pmae, const std::string& epochs, double spe,
-                  const std::vector<double>& cover) {
+                  const std::vector<double>& cover, const std::vector<double>& fixed_cover) {
     char buf[256];
     const std::string rel = pub ? fmt("%+.1f %%", 100.0 * (mse / pmse - 1.0)) : "";
-    const std::string cov = cover.size() == 2 ? fmt("%.1f", 100 * cover[0]) + " / " + fmt("%.1f", 100 * cover[1]) : "";
+    auto pair = [](const std::vector<double>& c) {
+      return c.size() == 2 ? fmt("%.1f", 100 * c[0]) + " / " + fmt("%.1f", 100 * c[1]) : std::string();
+    };
+    const std::string cov = pair(cover), fixed = pair(fixed_cover);
     if (md) {
       out << "| " << d << sep << m << sep << h << sep << fmt("%.3f", mse) << sep << fmt("%.3f", mae) << sep
           << (pub ? fmt("%.3f", pmse) : "") << sep << (pub ? fmt("%.3f", pmae) : "") << sep << rel << sep << epochs
-          << sep << (spe > 0 ? fmt("%.1f", spe) : "") << sep << cov << " |\n";
+          << sep << (spe > 0 ? fmt("%.1f", spe) : "") << sep << cov << sep << fixed << " |\n";
     } else {
-      std::snprintf(buf, sizeof buf, "%-9s %-12s %4s  %6.3f  %6.3f  %6s  %6s  %7s  %6s  %7s  %s\n", d.c_str(),
-                    m.c_str(), h.c_str(), mse, mae, pub ? fmt("%.3f", pmse).c_str() : "",
+      std::snprintf(buf, sizeof buf, "%-9s %-12s %4s  %6.3f  %6.3f  %6s  %6s  %7s  %6s  %7s  %-11s  %s\n",
+                    d.c_str(), m.c_str(), h.c_str(), mse, mae, pub ? fmt("%.3f", pmse).c_str() : "",
                     pub ? fmt("%.3f", pmae).c_str() : "", rel.c_str(), epochs.c_str(),
-                    spe > 0 ? fmt("%.1f", spe).c_str() : "", cov.c_str());
+                    spe > 0 ? fmt("%.1f", spe).c_str() : "", cov.c_str(), fixed.c_str());
       out << buf;
     }
   };
@@ -297,15 +305,17 @@ std::string bench_table(const std::vector<BenchRow>& rows, bool md) {
   for (std::size_t i = 0; i < rows.size();) {
     std::size_t j = i;
     double mse = 0, mae = 0, pmse = 0, pmae = 0;
-    std::vector<double> cover(2, 0.0);
-    bool all_pub = true, all_cover = true;
+    std::vector<double> cover(2, 0.0), fixed(2, 0.0);
+    bool all_pub = true, all_cover = true, all_fixed = true;
     while (j < rows.size() && rows[j].dataset == rows[i].dataset && rows[j].model == rows[i].model) {
       const BenchRow& r = rows[j];
       line(r.dataset, r.model, std::to_string(r.horizon), r.mse, r.mae, r.has_published, r.published_mse,
-           r.published_mae, std::to_string(r.epochs_run), r.seconds_per_epoch, r.coverage);
+           r.published_mae, std::to_string(r.epochs_run), r.seconds_per_epoch, r.coverage, r.fixed_coverage);
       mse += r.mse, mae += r.mae, pmse += r.published_mse, pmae += r.published_mae;
       all_cover = all_cover && r.coverage.size() == 2;
       if (all_cover) cover[0] += r.coverage[0], cover[1] += r.coverage[1];
+      all_fixed = all_fixed && r.fixed_coverage.size() == 2;
+      if (all_fixed) fixed[0] += r.fixed_coverage[0], fixed[1] += r.fixed_coverage[1];
       all_pub = all_pub && r.has_published;
       ++j;
     }
@@ -314,7 +324,8 @@ std::string bench_table(const std::vector<BenchRow>& rows, bool md) {
     const std::string label = j - i >= 4 ? "avg" : "avg (" + std::to_string(j - i) + ")";
     if (j - i > 1)
       line(rows[i].dataset, rows[i].model, label, mse / n, mae / n, all_pub, pmse / n, pmae / n, "", 0,
-           all_cover ? std::vector<double>{cover[0] / n, cover[1] / n} : std::vector<double>{});
+           all_cover ? std::vector<double>{cover[0] / n, cover[1] / n} : std::vector<double>{},
+           all_fixed ? std::vector<double>{fixed[0] / n, fixed[1] / n} : std::vector<double>{});
     i = j;
   }
   return out.str();

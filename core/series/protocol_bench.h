@@ -39,7 +39,8 @@ struct BenchRow {
   int epochs_run = 0;
   double seconds = 0, seconds_per_epoch = 0;
   long long parameters = 0;
-  std::vector<double> coverage;  // test coverage of the 80 % and 95 % intervals
+  std::vector<double> coverage;  // test coverage of the 80 % and 95 % intervals (adaptive radii; empty: not run)
+  std::vector<double> fixed_coverage;  // the same with the validation split's fixed radii
   std::string recipe_note;
   Json settings;                 // the training request
 

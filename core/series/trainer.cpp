@@ -57,7 +57,7 @@ std::vector<std::size_t> epoch_windows(const TrainRequest& req, const ProtocolDa
 
 Json TrainRequest::to_json() const {
   return {{"csv", csv}, {"columns", columns}, {"model", model.to_json()}, {"target", target}, {"fill", fill},
-          {"interval_scaling", interval_scaling}, {"epochs", epochs},
+          {"interval_scaling", interval_scaling}, {"interval_adapt", interval_adapt}, {"epochs", epochs},
           {"batch_size", batch_size}, {"patience", patience}, {"learning_rate", learning_rate},
           {"lr_schedule", lr_schedule}, {"seed", seed}, {"threads", threads}, {"output", output},
           {"resume", resume}, {"max_train_windows", max_train_windows}};
@@ -70,6 +70,7 @@ TrainRequest TrainRequest::from_json(const Json& j) {
   r.columns = json_get(j, "columns", r.columns, kWhere);
   r.target = json_get(j, "target", r.target, kWhere);
   r.interval_scaling = json_get(j, "interval_scaling", r.interval_scaling, kWhere);
+  r.interval_adapt = json_get(j, "interval_adapt", r.interval_adapt, kWhere);
   r.fill = json_get(j, "fill", r.fill, kWhere);
   r.epochs = json_get(j, "epochs", r.epochs, kWhere);
   r.batch_size = json_get(j, "batch_size", r.batch_size, kWhere);
@@ -95,6 +96,7 @@ void TrainRequest::validate() const {
   if (resume && output.empty()) throw Error("resuming needs the output folder that holds the checkpoint", kWhere);
   fill_method_from_name(fill);
   interval_scaling_from_name(interval_scaling);
+  if (!(interval_adapt >= 0 && interval_adapt < 1)) throw Error("interval adaptation rate must lie in [0, 1)", kWhere);
   train::lr_kind_from_name(lr_schedule);
   model.validate();
 }
@@ -105,7 +107,8 @@ Json TrainResult::to_json() const {
   j["best_val_mse"] = best_val_mse;
   j["test"] = {{"mse", test.mse}, {"mae", test.mae}, {"windows", test.windows}};
   j["intervals"] = {{"levels", intervals.levels}, {"test_coverage", test_coverage},
-                    {"calibration_windows", intervals.windows}};
+                    {"fixed_test_coverage", fixed_test_coverage}, {"calibration_windows", intervals.windows},
+                    {"adapt_rate", intervals.adapt_rate}};
   j["epochs_run"] = epochs_run;
   j["stopped_early"] = stopped_early;
   j["seconds"] = seconds;
@@ -223,8 +226,13 @@ TrainResult train_forecaster(const TrainRequest& request, ProgressSink& sink, co
   res.test = evaluate(*model, data, {SplitName::Test, request.batch_size}, quiet, cancel);
   sink.progress(1.0, "calibrating prediction intervals");
   res.intervals = calibrate_intervals(*model, data, {0.8, 0.95}, request.batch_size, cancel,
-                                      interval_scaling_from_name(request.interval_scaling));
+                                      interval_scaling_from_name(request.interval_scaling), request.interval_adapt);
   res.test_coverage = interval_coverage(*model, data, res.intervals, SplitName::Test, request.batch_size, cancel);
+  IntervalCalibration fixed = res.intervals;
+  fixed.adapt_rate = 0;
+  res.fixed_test_coverage = res.intervals.adapt_rate > 0
+                                ? interval_coverage(*model, data, fixed, SplitName::Test, request.batch_size, cancel)
+                                : res.test_coverage;
   if (const std::string caveat = calibration_caveat(res.intervals); !caveat.empty()) sink.log("warning: " + caveat);
   if (!res.model_path.empty()) {
     info.intervals = res.intervals.to_json();

@@ -24,6 +24,9 @@ struct TrainRequest {
   std::string target = "OT";        // moved last under the 70/10/20 rule (as the official loader does)
   std::string fill = "refuse";      // gaps: refuse | forward | linear
   std::string interval_scaling = "lookback-volatility";  // conformal scores: none | lookback-volatility
+  // Radii adapt after the validation split as truths arrive (adaptive_intervals.h): how far one horizon's worth of
+  // truths may move the log of their scale; 0: fixed radii from the validation split.
+  double interval_adapt = 0.02;
   int epochs = 10;
   int batch_size = 32;
   int patience = 3;
@@ -47,6 +50,7 @@ struct TrainResult {
   EvalScore test;                   // of the best model, over every test window
   IntervalCalibration intervals;    // 80 % and 95 % conformal radii from the validation windows
   std::vector<double> test_coverage;  // measured share of test truths inside each interval
+  std::vector<double> fixed_test_coverage;  // the same with the validation split's fixed radii (for comparison)
   int epochs_run = 0;
   bool stopped_early = false;
   double seconds = 0.0;

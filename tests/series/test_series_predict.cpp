@@ -147,7 +147,8 @@ class TestSeriesPredict : public QObject {
 
   void intervalsFollowVolatility() {
     // Calm for training and validation, four times noisier in the test split: fixed radii from the calm
-    // validation errors under-cover; radii scaled by each lookback's volatility keep close to their level.
+    // validation errors under-cover; radii scaled by each lookback's volatility keep close to their level, and so
+    // do unscaled radii that adapt to the misses as the test truths arrive.
     const std::string csv = dir_.filePath("regime.csv").toStdString();
     const int rows = 2000, test_begin = rows - rows / 5;
     write_file_atomic(csv, seasonal_csv(rows, [&](int i) { return i >= test_begin - 48 ? 0.4 : 0.1; }, 9));
@@ -155,14 +156,22 @@ class TestSeriesPredict : public QObject {
     CancelToken cancel;
     TrainRequest r = request(csv, "");
     r.interval_scaling = "none";
+    r.interval_adapt = 0;
     const TrainResult fixed = train_forecaster(r, sink, cancel);
     r.interval_scaling = "lookback-volatility";
     const TrainResult scaled = train_forecaster(r, sink, cancel);
+    r.interval_scaling = "none";
+    r.interval_adapt = 0.05;
+    const TrainResult adapted = train_forecaster(r, sink, cancel);
     QCOMPARE(fixed.test.mse, scaled.test.mse);  // same model: only the intervals differ
-    const QString msg = QString("80 %: fixed %1, scaled %2").arg(fixed.test_coverage[0]).arg(scaled.test_coverage[0]);
+    QCOMPARE(adapted.fixed_test_coverage, fixed.test_coverage);
+    const QString msg = QString("80 %: fixed %1, scaled %2, adapted %3")
+                            .arg(fixed.test_coverage[0]).arg(scaled.test_coverage[0]).arg(adapted.test_coverage[0]);
     qInfo("%s", qPrintable(msg));
     QVERIFY2(fixed.test_coverage[0] < 0.6, qPrintable(msg));
     QVERIFY2(std::abs(scaled.test_coverage[0] - 0.8) < 0.1, qPrintable(msg));
+    QVERIFY2(std::abs(adapted.test_coverage[0] - 0.8) < 0.1, qPrintable(msg));
+    QVERIFY2(std::abs(adapted.test_coverage[1] - 0.95) < 0.05, qPrintable(msg));
   }
 
   void publishedTable() {
@@ -235,16 +244,21 @@ class TestSeriesPredict : public QObject {
     const std::string table = bench_table(first.rows, /*markdown=*/true);
     QVERIFY(table.find("| seasonal | dlinear | 24 |") != std::string::npos);
     QVERIFY(table.find("| seasonal | dlinear | avg (2) |") != std::string::npos);  // 2 of the 4 horizons
-    // Each row ends with its measured test coverage of the 80 % and 95 % intervals, the average row with theirs.
+    // Each row ends with its measured test coverage of the 80 % and 95 % intervals, adaptive then fixed radii;
+    // the average row with their averages.
     QCOMPARE(first.rows[0].coverage.size(), std::size_t(2));
-    char cover[64];
-    std::snprintf(cover, sizeof cover, "| %.1f / %.1f |\n", 100 * first.rows[0].coverage[0],
-                  100 * first.rows[0].coverage[1]);
+    QCOMPARE(first.rows[0].fixed_coverage.size(), std::size_t(2));
+    char cover[96];
+    std::snprintf(cover, sizeof cover, "| %.1f / %.1f | %.1f / %.1f |\n", 100 * first.rows[0].coverage[0],
+                  100 * first.rows[0].coverage[1], 100 * first.rows[0].fixed_coverage[0],
+                  100 * first.rows[0].fixed_coverage[1]);
     const std::size_t row24 = table.find("| seasonal | dlinear | 24 |");
     QCOMPARE(table.find(cover, row24), table.find('\n', row24) - std::strlen(cover) + 1);
-    std::snprintf(cover, sizeof cover, "| %.1f / %.1f |\n",
+    std::snprintf(cover, sizeof cover, "| %.1f / %.1f | %.1f / %.1f |\n",
                   50 * (first.rows[0].coverage[0] + first.rows[1].coverage[0]),
-                  50 * (first.rows[0].coverage[1] + first.rows[1].coverage[1]));
+                  50 * (first.rows[0].coverage[1] + first.rows[1].coverage[1]),
+                  50 * (first.rows[0].fixed_coverage[0] + first.rows[1].fixed_coverage[0]),
+                  50 * (first.rows[0].fixed_coverage[1] + first.rows[1].fixed_coverage[1]));
     QVERIFY2(table.find(cover, table.find("| avg (2) |")) != std::string::npos, table.c_str());
   }
 };

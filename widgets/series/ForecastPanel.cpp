@@ -801,6 +801,9 @@ void ForecastPanel::showVariate(int index) {
     parts << tr("Forecast: %1 steps from %2.").arg(R.forecast.rows()).arg(from);
   }
   if (R.levels.empty()) parts << tr("This model has no interval calibration, so no bands are drawn.");
+  else if (R.interval_adapt > 0)
+    parts << tr("The bands adapt as truths arrive: after the validation split each one widens or narrows with how "
+                "often the forecasts before it missed.");
   if (!R.interval_caveat.empty()) parts << tr("Caution: %1.").arg(q(R.interval_caveat));
   parts << tr("Model: %1").arg(QDir::toNativeSeparators(q(R.request.model)));
   summary_->setText(parts.join(" "));
